@@ -1,0 +1,55 @@
+/* Operational endpoints that need no token: liveness, readiness, metrics, OpenAPI. */
+#include <string.h>
+
+#include "api/api.h"
+#include "db/migrate.h"
+#include "util/embedded.h"
+#include "util/xalloc.h"
+
+void
+ops_healthz(struct request *req, struct response *res)
+{
+    (void)req;
+    reply_json(res, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+void
+ops_readyz(struct request *req, struct response *res)
+{
+    int version = 0;
+    int expected = db_expected_schema_version();
+    if (!req->db || db_schema_version(req->db, &version) != DB_OK) {
+        reply_unavailable(res);
+        return;
+    }
+    if (version != expected) {
+        reply_problem(res, 503, "The database schema is not at the expected migration.");
+        res->retry_after = 5;
+        return;
+    }
+    reply_json(res, 200, json_pack("{s:s, s:i}", "status", "ready", "schema_version", version));
+}
+
+void
+ops_metrics(struct request *req, struct response *res)
+{
+    (void)req;
+    static const char text[] = "# HELP oihwatch_build_info Build information.\n"
+                               "# TYPE oihwatch_build_info gauge\n"
+                               "oihwatch_build_info{version=\"" OIH_VERSION "\"} 1\n";
+    res->status = 200;
+    res->body = xstrdup(text);
+    res->length = strlen(text);
+    res->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+void
+ops_openapi(struct request *req, struct response *res)
+{
+    (void)req;
+    const char *doc = openapi_files_count ? openapi_files[0].text : "{}";
+    res->status = 200;
+    res->body = xstrdup(doc);
+    res->length = strlen(doc);
+    res->content_type = "application/json";
+}

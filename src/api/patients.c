@@ -1,0 +1,116 @@
+/* Patients and their care teams. */
+#include <stdio.h>
+
+#include "api/api.h"
+#include "api/parse.h"
+#include "domain/uuid.h"
+
+void
+patients_create(struct request *req, struct response *res)
+{
+    struct patient_input in = {0};
+    struct field_errors errs = {0};
+    enum parse_result pr = parse_patient_body(req->body, &req->app->zones, &in, &errs);
+    if (pr == PARSE_BAD_SHAPE)
+        reply_problem(res, 400, "The body must be a JSON object.");
+    else if (pr == PARSE_INVALID)
+        reply_problem_errors(res, 422, "The patient is invalid.", &errs);
+    field_errors_cleanup(&errs);
+    if (pr != PARSE_OK)
+        return;
+    struct patient p;
+    const char *team = req->who.role == ROLE_CLINICIAN ? req->who.id : NULL;
+    enum db_status st = db_patient_create(req->db, in.external_ref, in.timezone, team, &p);
+    if (st == DB_CONFLICT) {
+        reply_problem(res, 409, "external_ref is already used by another patient.");
+        return;
+    }
+    if (st != DB_OK) {
+        reply_db_status(res, st);
+        return;
+    }
+    reply_json(res, 201, render_patient(&p));
+    (void)snprintf(res->location, sizeof(res->location), "/v1/patients/%s", p.id);
+}
+
+void
+patients_get(struct request *req, struct response *res)
+{
+    struct patient p;
+    if (load_patient(req, res, &p))
+        reply_json(res, 200, render_patient(&p));
+}
+
+static void
+reply_patient_page(struct response *res, const struct patient_page *page)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < page->count; i++)
+        json_array_append_new(list, render_patient(&page->items[i]));
+    json_t *body = json_pack("{s:o}", "patients", list);
+    const struct patient *last = page->count ? &page->items[page->count - 1] : NULL;
+    set_next_cursor(body, page->more, last ? last->created_at : 0, last ? last->id : "");
+    reply_json(res, 200, body);
+}
+
+void
+patients_list(struct request *req, struct response *res)
+{
+    struct page_params pp;
+    struct field_errors errs = {0};
+    const char *ref = req->query(req, "external_ref");
+    if (parse_page_params(query_param, req, &pp, &errs) < 0) {
+        reply_problem_errors(res, 400, "A query parameter is invalid.", &errs);
+        field_errors_cleanup(&errs);
+        return;
+    }
+    struct patient_page page;
+    enum db_status st = db_patient_list(req->db, &req->who, ref, pp.has_cursor ? &pp.cursor : NULL,
+                                        pp.limit, &page);
+    if (st != DB_OK) {
+        reply_db_status(res, st);
+        return;
+    }
+    reply_patient_page(res, &page);
+    patient_page_cleanup(&page);
+}
+
+void
+patients_delete(struct request *req, struct response *res)
+{
+    char id[37];
+    if (!path_uuid(req, res, 0, id))
+        return;
+    enum db_status st = db_patient_delete(req->db, id);
+    if (st != DB_OK)
+        reply_db_status(res, st);
+    else
+        reply_empty(res, 204);
+}
+
+/* PUT and DELETE of /v1/patients/{patient_id}/clinicians/{principal_id}. */
+static void
+change_care_team(struct request *req, struct response *res, bool add)
+{
+    char patient[37], clinician[37];
+    if (!path_uuid(req, res, 0, patient) || !path_uuid(req, res, 1, clinician))
+        return;
+    enum db_status st = add ? db_care_team_add(req->db, patient, clinician)
+                            : db_care_team_remove(req->db, patient, clinician);
+    if (st != DB_OK)
+        reply_db_status(res, st);
+    else
+        reply_empty(res, 204);
+}
+
+void
+care_team_add(struct request *req, struct response *res)
+{
+    change_care_team(req, res, true);
+}
+
+void
+care_team_remove(struct request *req, struct response *res)
+{
+    change_care_team(req, res, false);
+}

@@ -1,0 +1,26 @@
+/* The application state every handler receives: configuration, the database pool and the
+ * reference data loaded at start-up. Built by main.c, read-only once serving starts
+ * (except inside the pool, which has its own lock). */
+#ifndef OIH_APP_H
+#define OIH_APP_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "db/db.h"
+#include "domain/catalog.h"
+#include "domain/zones.h"
+
+struct route;
+
+struct app {
+    struct config cfg;
+    struct db_pool *pool;
+    struct catalog catalog;
+    struct zone_list zones;
+    char *medications_json; /* the GET /v1/medications body, built once */
+    const struct route *routes;
+    size_t nroutes;
+};
+
+#endif

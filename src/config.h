@@ -1,0 +1,37 @@
+/* Settings read from the environment: one table of names, defaults and bounds in config.c.
+ * A bad value stops start-up with a message naming the variable. */
+#ifndef OIH_CONFIG_H
+#define OIH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "log.h"
+
+struct config {
+    char database_url[2048];
+    char database_read_url[2048];
+    char listen_host[256];
+    int listen_port;
+    int threads;
+    int db_pool;
+    long max_body_bytes;
+    enum log_level log_level;
+    bool auto_migrate;
+    int conn_timeout_s;
+    int max_connections;
+    int per_ip_connections;
+    int drain_timeout_s;
+    int db_connect_timeout_s;
+};
+
+typedef const char *config_getenv_fn(const char *name);
+
+/* Fills cfg from the environment as seen through get (getenv in production, a fake in
+ * tests). Returns 0, or -1 with a one-line message naming the variable in err. */
+int config_load(struct config *cfg, config_getenv_fn *get, char *err, size_t errsize);
+
+/* Writes a copy of a libpq URL or conninfo with any password replaced by "***". */
+void config_mask_url(const char *url, char *out, size_t size);
+
+#endif

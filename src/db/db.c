@@ -1,0 +1,169 @@
+/* Query execution, SQLSTATE mapping, transactions and single connections. */
+#include "db/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util/xalloc.h"
+
+struct sqlstate_rule {
+    const char *prefix; /* a full SQLSTATE or its two-character class */
+    enum db_status status;
+};
+
+static const struct sqlstate_rule sqlstate_rules[] = {
+    {"23505", DB_CONFLICT},    /* unique_violation */
+    {"23503", DB_NOT_FOUND},   /* foreign_key_violation: the parent row is gone */
+    {"23", DB_INVALID},        /* other integrity constraints */
+    {"22", DB_INVALID},        /* data exceptions */
+    {"08", DB_UNAVAILABLE},    /* connection exceptions */
+    {"53", DB_UNAVAILABLE},    /* insufficient resources */
+    {"57P", DB_UNAVAILABLE},   /* admin/crash shutdown, cannot connect now */
+    {"57014", DB_UNAVAILABLE}, /* statement timeout */
+    {"40", DB_UNAVAILABLE},    /* serialization failure, deadlock: retry */
+    {"25006", DB_UNAVAILABLE}, /* read-only transaction: a failover in progress */
+};
+
+enum db_status
+db_status_from_sqlstate(const char *sqlstate)
+{
+    if (!sqlstate)
+        return DB_UNAVAILABLE; /* no SQLSTATE: the client lost the server */
+    for (size_t i = 0; i < sizeof(sqlstate_rules) / sizeof(sqlstate_rules[0]); i++) {
+        const char *p = sqlstate_rules[i].prefix;
+        if (strncmp(sqlstate, p, strlen(p)) == 0)
+            return sqlstate_rules[i].status;
+    }
+    return DB_ERROR;
+}
+
+static enum db_status
+status_of_failure(struct db_conn *c, const PGresult *res, const char *what)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    enum db_status st = db_status_from_sqlstate(state);
+    if (PQstatus(c->pg) == CONNECTION_BAD)
+        st = DB_UNAVAILABLE;
+    if (st == DB_ERROR || st == DB_UNAVAILABLE)
+        log_warn("database query failed", "{s:s, s:s?, s:s?, s:b}", "statement", what,
+                 "sqlstate", state, "constraint", constraint, "connection_ok",
+                 PQstatus(c->pg) == CONNECTION_OK);
+    return st;
+}
+
+enum db_status
+db_query(struct db_conn *c, const char *what, const char *sql, int n, const char *const *params,
+         PGresult **out)
+{
+    PGresult *res = PQexecParams(c->pg, sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType rs = PQresultStatus(res);
+    if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
+        enum db_status st = status_of_failure(c, res, what);
+        PQclear(res);
+        return st;
+    }
+    if (out)
+        *out = res;
+    else
+        PQclear(res);
+    return DB_OK;
+}
+
+enum db_status
+db_begin(struct db_conn *c)
+{
+    return db_query(c, "begin", "BEGIN", 0, NULL, NULL);
+}
+
+enum db_status
+db_commit(struct db_conn *c)
+{
+    return db_query(c, "commit", "COMMIT", 0, NULL, NULL);
+}
+
+void
+db_rollback(struct db_conn *c)
+{
+    if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        PQclear(PQexec(c->pg, "ROLLBACK"));
+}
+
+bool
+db_ping(struct db_conn *c)
+{
+    return db_query(c, "ping", "SELECT 1", 0, NULL, NULL) == DB_OK;
+}
+
+PGconn *
+db_open(const char *url, int connect_timeout_s)
+{
+    char timeout[16];
+    (void)snprintf(timeout, sizeof(timeout), "%d", connect_timeout_s);
+    /* dbname first: it expands the user's URL; the later keys override what it set */
+    const char *const keys[] = {"dbname", "connect_timeout", "client_encoding",
+                                "application_name", "keepalives_idle", NULL};
+    const char *const values[] = {url, timeout, "UTF8", "oihwatch", "30", NULL};
+    return PQconnectdbParams(keys, values, 1);
+}
+
+/* Copies libpq's message without its trailing newline. Messages of connection failures
+ * name host and port, never the password. */
+static void
+copy_error(PGconn *pg, char *err, size_t errsize)
+{
+    (void)snprintf(err, errsize, "%s", pg ? PQerrorMessage(pg) : "out of memory");
+    size_t len = strlen(err);
+    while (len > 0 && (err[len - 1] == '\n' || err[len - 1] == ' '))
+        err[--len] = '\0';
+}
+
+struct db_conn *
+db_connect(const char *url, int connect_timeout_s, char *err, size_t errsize)
+{
+    PGconn *pg = db_open(url, connect_timeout_s);
+    if (PQstatus(pg) != CONNECTION_OK) {
+        copy_error(pg, err, errsize);
+        PQfinish(pg);
+        return NULL;
+    }
+    struct db_conn *c = xcalloc(1, sizeof(*c));
+    c->pg = pg;
+    c->slot = -1;
+    return c;
+}
+
+void
+db_disconnect(struct db_conn *c)
+{
+    if (!c)
+        return;
+    PQfinish(c->pg);
+    free(c);
+}
+
+const char *
+db_text(const PGresult *res, int r, int f)
+{
+    return PQgetisnull(res, r, f) ? NULL : PQgetvalue(res, r, f);
+}
+
+long long
+db_int(const PGresult *res, int r, int f)
+{
+    return strtoll(PQgetvalue(res, r, f), NULL, 10);
+}
+
+double
+db_double(const PGresult *res, int r, int f)
+{
+    return strtod(PQgetvalue(res, r, f), NULL);
+}
+
+bool
+db_bool(const PGresult *res, int r, int f)
+{
+    return PQgetvalue(res, r, f)[0] == 't';
+}

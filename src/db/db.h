@@ -1,0 +1,47 @@
+/* The database layer's public face: a fixed pool of libpq connections, transactions and
+ * the status every db_* function returns. No libpq type leaves src/db/. */
+#ifndef OIH_DB_H
+#define OIH_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum db_status {
+    DB_OK,
+    DB_NOT_FOUND,
+    DB_CONFLICT,
+    DB_INVALID,
+    DB_UNAVAILABLE, /* cannot reach the database, or a retryable failure: 503 */
+    DB_ERROR,       /* a bug or an unexpected failure: 500 */
+};
+
+struct db_conn;
+struct db_pool;
+
+/* Opens nothing yet: connections are made on first use and remade after failures.
+ * Returns a new pool (caller frees with db_pool_free). url is copied. */
+struct db_pool *db_pool_new(const char *url, int size, int connect_timeout_s);
+void db_pool_free(struct db_pool *pool);
+
+/* Checks out a connected connection for the caller's exclusive use, waiting at most
+ * wait_ms for a free one. Returns NULL when none is free in time or the database cannot
+ * be reached (the caller answers 503). Thread-safe. */
+struct db_conn *db_pool_acquire(struct db_pool *pool, int wait_ms);
+/* Returns c to the pool; an open or failed transaction is rolled back, a broken
+ * connection is closed and remade on a later acquire. Accepts NULL. Thread-safe. */
+void db_pool_release(struct db_pool *pool, struct db_conn *c);
+
+/* A single connection outside any pool, for command-line tools; NULL on failure, with a
+ * one-line reason (no password) in err. */
+struct db_conn *db_connect(const char *url, int connect_timeout_s, char *err, size_t errsize);
+void db_disconnect(struct db_conn *c);
+
+enum db_status db_begin(struct db_conn *c);
+enum db_status db_commit(struct db_conn *c);
+/* Rolls back any open transaction; safe to call when none is open. */
+void db_rollback(struct db_conn *c);
+
+/* True when the server answers a trivial query. */
+bool db_ping(struct db_conn *c);
+
+#endif

@@ -1,0 +1,407 @@
+/* Entry storage. A batch travels as one jsonb parameter and is inserted by one statement
+ * (jsonb_to_recordset ... ON CONFLICT DO NOTHING), so concurrent replays of an id resolve
+ * inside PostgreSQL: one insert wins, the others see a duplicate, none sees an error. */
+#include "db/entries.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/internal.h"
+#include "domain/timestamp.h"
+#include "util/xalloc.h"
+
+struct batch_sql {
+    const char *what;
+    const char *insert;  /* $1 patient, $2 jsonb; RETURNING one row per stored entry */
+    const char *changed; /* $1, $2; the index "i" of entries whose id holds other content */
+};
+
+#define PAIN_RECORDSET                                                                             \
+    "jsonb_to_recordset($2::jsonb) AS x(i int, id uuid, recorded_at timestamptz, score int2,"     \
+    " enjoyment int2, activity int2, locations text[], qualities text[], evoked_by text[],"       \
+    " note text)"
+
+static const struct batch_sql pain_sql = {
+    "pain_insert",
+    "INSERT INTO pain_entries (patient_id, id, recorded_at, score, enjoyment, activity,"
+    " locations, qualities, evoked_by, note)"
+    " SELECT $1::uuid, x.id, x.recorded_at, x.score, x.enjoyment, x.activity, x.locations,"
+    " x.qualities, x.evoked_by, x.note FROM " PAIN_RECORDSET
+    " ON CONFLICT (patient_id, id) DO NOTHING RETURNING 1",
+    "SELECT x.i FROM " PAIN_RECORDSET
+    " JOIN pain_entries e ON e.patient_id = $1::uuid AND e.id = x.id"
+    " WHERE (e.recorded_at, e.score, e.enjoyment, e.activity, e.locations, e.qualities,"
+    " e.evoked_by, e.note) IS DISTINCT FROM (x.recorded_at, x.score, x.enjoyment, x.activity,"
+    " x.locations, x.qualities, x.evoked_by, x.note) ORDER BY x.i LIMIT 1",
+};
+
+#define DOSE_RECORDSET                                                                             \
+    "jsonb_to_recordset($2::jsonb) AS x(i int, id uuid, taken_at timestamptz, medication text,"   \
+    " route text, unit text, dose float8, duration_hours float8, class text, mme float8,"         \
+    " note text)"
+
+static const struct batch_sql dose_sql = {
+    "dose_insert",
+    "INSERT INTO dose_entries (patient_id, id, taken_at, medication, route, unit, dose,"
+    " duration_hours, class, mme, note)"
+    " SELECT $1::uuid, x.id, x.taken_at, x.medication, x.route, x.unit, x.dose,"
+    " x.duration_hours, x.class, x.mme, x.note FROM " DOSE_RECORDSET
+    " ON CONFLICT (patient_id, id) DO NOTHING RETURNING 1",
+    /* class and mme derive from the other fields, so they are not compared */
+    "SELECT x.i FROM " DOSE_RECORDSET
+    " JOIN dose_entries e ON e.patient_id = $1::uuid AND e.id = x.id"
+    " WHERE (e.taken_at, e.medication, e.route, e.unit, e.dose, e.duration_hours, e.note)"
+    " IS DISTINCT FROM (x.taken_at, x.medication, x.route, x.unit, x.dose, x.duration_hours,"
+    " x.note) ORDER BY x.i LIMIT 1",
+};
+
+/* Looks for an id whose stored content differs; a new statement, so it sees rows that
+ * concurrent transactions committed while our insert waited on them. */
+static enum db_status
+find_changed(struct db_conn *c, const struct batch_sql *sql, const char *const *params,
+             struct batch_result *out)
+{
+    PGresult *res = NULL;
+    enum db_status st = db_query(c, sql->what, sql->changed, 2, params, &res);
+    if (st == DB_OK && PQntuples(res) > 0) {
+        out->conflict_index = (long)db_int(res, 0, 0);
+        st = DB_CONFLICT;
+    }
+    PQclear(res);
+    return st;
+}
+
+static enum db_status
+insert_batch(struct db_conn *c, const struct batch_sql *sql, const char *patient_id,
+             const char *json, size_t n, struct batch_result *out)
+{
+    PGresult *res = NULL;
+    const char *params[] = {patient_id, json};
+    memset(out, 0, sizeof(*out));
+    out->conflict_index = -1;
+    enum db_status st = db_begin(c);
+    if (st == DB_OK)
+        st = db_query(c, sql->what, sql->insert, 2, params, &res);
+    if (st == DB_OK) {
+        out->created = (size_t)PQntuples(res);
+        out->duplicates = n - out->created;
+        PQclear(res);
+        if (out->duplicates > 0)
+            st = find_changed(c, sql, params, out);
+    }
+    if (st == DB_OK)
+        st = db_commit(c);
+    if (st != DB_OK)
+        db_rollback(c);
+    return st;
+}
+
+static json_t *
+word_array(const char *const *vocab, size_t nvocab, unsigned mask)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < nvocab; i++) {
+        if (mask & (1u << i))
+            json_array_append_new(a, json_string(vocab[i]));
+    }
+    return a;
+}
+
+static json_t *
+pain_row_json(const struct pain_entry *e, size_t i)
+{
+    char ts[TIMESTAMP_TEXT_MAX];
+    timestamp_format(e->recorded_at, ts);
+    json_t *locations = json_array();
+    for (int k = 0; k < e->nlocations; k++)
+        json_array_append_new(locations, json_string(e->locations[k]));
+    return json_pack("{s:I, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "i", (json_int_t)i,
+                     "id", e->id, "recorded_at", ts, "score", e->score, "enjoyment",
+                     e->enjoyment < 0 ? json_null() : json_integer(e->enjoyment), "activity",
+                     e->activity < 0 ? json_null() : json_integer(e->activity), "locations",
+                     locations, "qualities", word_array(vocab_qualities, QUALITY_COUNT, e->qualities),
+                     "evoked_by", word_array(vocab_evoked, EVOKED_COUNT, e->evoked), "note",
+                     e->note ? json_string(e->note) : json_null());
+}
+
+static json_t *
+dose_row_json(const struct dose_entry *e, size_t i)
+{
+    char ts[TIMESTAMP_TEXT_MAX];
+    timestamp_format(e->taken_at, ts);
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:f, s:o, s:s, s:o, s:o}", "i",
+                     (json_int_t)i, "id", e->id, "taken_at", ts, "medication", e->med->key,
+                     "route", e->form->route, "unit", e->form->unit, "dose", e->dose,
+                     "duration_hours", e->has_duration ? json_real(e->duration_hours) : json_null(),
+                     "class", med_class_name(e->med->med_class), "mme",
+                     e->has_mme ? json_real(e->mme) : json_null(), "note",
+                     e->note ? json_string(e->note) : json_null());
+}
+
+/* Serializes rows with make(); returns new text (caller frees) or NULL. */
+static char *
+rows_to_json(const void *entries, size_t n, size_t size, json_t *(*make)(const void *, size_t))
+{
+    json_t *rows = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(rows, make((const char *)entries + i * size, i));
+    char *text = json_dumps(rows, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(rows);
+    return text;
+}
+
+static json_t *
+pain_row_any(const void *e, size_t i)
+{
+    return pain_row_json(e, i);
+}
+
+static json_t *
+dose_row_any(const void *e, size_t i)
+{
+    return dose_row_json(e, i);
+}
+
+enum db_status
+db_pain_insert(struct db_conn *c, const char *patient_id, const struct pain_entry *entries,
+               size_t n, struct batch_result *out)
+{
+    char *json = rows_to_json(entries, n, sizeof(entries[0]), pain_row_any);
+    enum db_status st = json ? insert_batch(c, &pain_sql, patient_id, json, n, out) : DB_ERROR;
+    free(json);
+    return st;
+}
+
+enum db_status
+db_dose_insert(struct db_conn *c, const char *patient_id, const struct dose_entry *entries,
+               size_t n, struct batch_result *out)
+{
+    char *json = rows_to_json(entries, n, sizeof(entries[0]), dose_row_any);
+    enum db_status st = json ? insert_batch(c, &dose_sql, patient_id, json, n, out) : DB_ERROR;
+    free(json);
+    return st;
+}
+
+/* --- reading --- */
+
+#define PAIN_COLUMNS                                                                               \
+    "id, oih_epoch_us(recorded_at), score, enjoyment, activity,"                                  \
+    " array_to_string(locations, ','), array_to_string(qualities, ','),"                          \
+    " array_to_string(evoked_by, ','), note, oih_epoch_us(created_at)"
+#define DOSE_COLUMNS                                                                               \
+    "id, oih_epoch_us(taken_at), medication, route, unit, dose, duration_hours, class, mme,"       \
+    " note, oih_epoch_us(created_at)"
+
+/* $2/$3 from/to, $4/$5 cursor time and id, $6 limit + 1 */
+#define PAGE_FILTER(time)                                                                          \
+    " WHERE patient_id = $1::uuid AND ($2::timestamptz IS NULL OR " time " >= $2::timestamptz)"   \
+    " AND ($3::timestamptz IS NULL OR " time " < $3::timestamptz)"                               \
+    " AND ($4::timestamptz IS NULL OR (" time ", id) < ($4::timestamptz, $5::uuid))"             \
+    " ORDER BY " time " DESC, id DESC LIMIT $6::int"
+
+static const char pain_list_sql[] = "SELECT " PAIN_COLUMNS " FROM pain_entries"
+                                    PAGE_FILTER("recorded_at");
+static const char dose_list_sql[] = "SELECT " DOSE_COLUMNS " FROM dose_entries"
+                                    PAGE_FILTER("taken_at");
+static const char pain_fetch_sql[] = "SELECT " PAIN_COLUMNS " FROM pain_entries"
+                                     " WHERE patient_id = $1::uuid AND id = $2::uuid";
+static const char dose_fetch_sql[] = "SELECT " DOSE_COLUMNS " FROM dose_entries"
+                                     " WHERE patient_id = $1::uuid AND id = $2::uuid";
+
+/* Turns "a,b" into a bit mask over vocab (words are vocabulary tokens: no commas). */
+static unsigned
+words_to_mask(const char *csv, const char *const *vocab, size_t nvocab)
+{
+    unsigned mask = 0;
+    char word[48];
+    while (*csv) {
+        size_t len = strcspn(csv, ",");
+        (void)snprintf(word, sizeof(word), "%.*s", (int)len, csv);
+        int idx = vocab_index(vocab, nvocab, word);
+        if (idx >= 0)
+            mask |= 1u << idx;
+        csv += len + (csv[len] == ',');
+    }
+    return mask;
+}
+
+static void
+split_locations(const char *csv, struct pain_entry *e)
+{
+    e->nlocations = 0;
+    while (*csv && e->nlocations < LOCATIONS_MAX) {
+        size_t len = strcspn(csv, ",");
+        (void)snprintf(e->locations[e->nlocations++], LOCATION_TEXT_MAX, "%.*s", (int)len, csv);
+        csv += len + (csv[len] == ',');
+    }
+}
+
+static int
+optional_int(const PGresult *res, int r, int f)
+{
+    return PQgetisnull(res, r, f) ? -1 : (int)db_int(res, r, f);
+}
+
+static void
+read_pain(const PGresult *res, int r, struct pain_record *out)
+{
+    struct pain_entry *e = &out->entry;
+    memset(out, 0, sizeof(*out));
+    (void)snprintf(e->id, sizeof(e->id), "%s", PQgetvalue(res, r, 0));
+    e->recorded_at = db_int(res, r, 1);
+    e->score = (int)db_int(res, r, 2);
+    e->enjoyment = optional_int(res, r, 3);
+    e->activity = optional_int(res, r, 4);
+    split_locations(PQgetvalue(res, r, 5), e);
+    e->qualities = words_to_mask(PQgetvalue(res, r, 6), vocab_qualities, QUALITY_COUNT);
+    e->evoked = words_to_mask(PQgetvalue(res, r, 7), vocab_evoked, EVOKED_COUNT);
+    e->note = db_text(res, r, 8);
+    out->created_at = db_int(res, r, 9);
+}
+
+static void
+read_dose(const PGresult *res, int r, struct dose_record *out)
+{
+    memset(out, 0, sizeof(*out));
+    (void)snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, r, 0));
+    out->taken_at = db_int(res, r, 1);
+    out->medication = PQgetvalue(res, r, 2);
+    out->route = PQgetvalue(res, r, 3);
+    out->unit = PQgetvalue(res, r, 4);
+    out->dose = db_double(res, r, 5);
+    out->has_duration = !PQgetisnull(res, r, 6);
+    out->duration_hours = out->has_duration ? db_double(res, r, 6) : 0.0;
+    out->med_class = PQgetvalue(res, r, 7);
+    out->has_mme = !PQgetisnull(res, r, 8);
+    out->mme = out->has_mme ? db_double(res, r, 8) : 0.0;
+    out->note = db_text(res, r, 9);
+    out->created_at = db_int(res, r, 10);
+}
+
+/* Fills page from res (which the page then owns), keeping at most limit rows. */
+static void
+fill_page(PGresult *res, bool pain, size_t limit, struct entry_page *page)
+{
+    size_t rows = (size_t)PQntuples(res);
+    memset(page, 0, sizeof(*page));
+    page->more = rows > limit;
+    page->count = page->more ? limit : rows;
+    page->owner = res;
+    if (pain)
+        page->pain = xcalloc(page->count, sizeof(page->pain[0]));
+    else
+        page->dose = xcalloc(page->count, sizeof(page->dose[0]));
+    for (size_t r = 0; r < page->count; r++) {
+        if (pain)
+            read_pain(res, (int)r, &page->pain[r]);
+        else
+            read_dose(res, (int)r, &page->dose[r]);
+    }
+}
+
+static enum db_status
+fetch_one(struct db_conn *c, const char *sql, bool pain, const char *patient_id, const char *id,
+          struct entry_page *out)
+{
+    PGresult *res = NULL;
+    const char *params[] = {patient_id, id};
+    enum db_status st = db_query(c, pain ? "pain_fetch" : "dose_fetch", sql, 2, params, &res);
+    if (st == DB_OK && PQntuples(res) == 0) {
+        PQclear(res);
+        return DB_NOT_FOUND;
+    }
+    if (st == DB_OK)
+        fill_page(res, pain, 1, out);
+    return st;
+}
+
+enum db_status
+db_pain_fetch(struct db_conn *c, const char *patient_id, const char *id, struct entry_page *out)
+{
+    return fetch_one(c, pain_fetch_sql, true, patient_id, id, out);
+}
+
+enum db_status
+db_dose_fetch(struct db_conn *c, const char *patient_id, const char *id, struct entry_page *out)
+{
+    return fetch_one(c, dose_fetch_sql, false, patient_id, id, out);
+}
+
+static enum db_status
+list_page(struct db_conn *c, const char *sql, bool pain, const char *patient_id,
+          const struct entry_query *q, struct entry_page *out)
+{
+    char from[TIMESTAMP_TEXT_MAX], to[TIMESTAMP_TEXT_MAX], after[TIMESTAMP_TEXT_MAX];
+    char limit[16];
+    if (q->has_from)
+        timestamp_format(q->from, from);
+    if (q->has_to)
+        timestamp_format(q->to, to);
+    if (q->after)
+        timestamp_format(q->after->key, after);
+    (void)snprintf(limit, sizeof(limit), "%d", q->limit + 1);
+    const char *params[] = {patient_id,           q->has_from ? from : NULL,
+                            q->has_to ? to : NULL, q->after ? after : NULL,
+                            q->after ? q->after->id : NULL, limit};
+    PGresult *res = NULL;
+    enum db_status st = db_query(c, pain ? "pain_list" : "dose_list", sql, 6, params, &res);
+    if (st == DB_OK)
+        fill_page(res, pain, (size_t)q->limit, out);
+    return st;
+}
+
+enum db_status
+db_pain_list(struct db_conn *c, const char *patient_id, const struct entry_query *q,
+             struct entry_page *out)
+{
+    return list_page(c, pain_list_sql, true, patient_id, q, out);
+}
+
+enum db_status
+db_dose_list(struct db_conn *c, const char *patient_id, const struct entry_query *q,
+             struct entry_page *out)
+{
+    return list_page(c, dose_list_sql, false, patient_id, q, out);
+}
+
+void
+entry_page_cleanup(struct entry_page *page)
+{
+    free(page->pain);
+    free(page->dose);
+    PQclear(page->owner);
+    memset(page, 0, sizeof(*page));
+}
+
+static enum db_status
+delete_entry(struct db_conn *c, const char *what, const char *sql, const char *patient_id,
+             const char *id)
+{
+    PGresult *res = NULL;
+    const char *params[] = {patient_id, id};
+    enum db_status st = db_query(c, what, sql, 2, params, &res);
+    if (st == DB_OK && PQntuples(res) == 0)
+        st = DB_NOT_FOUND;
+    PQclear(res);
+    return st;
+}
+
+enum db_status
+db_pain_delete(struct db_conn *c, const char *patient_id, const char *id)
+{
+    return delete_entry(c, "pain_delete",
+                        "DELETE FROM pain_entries WHERE patient_id = $1::uuid AND id = $2::uuid"
+                        " RETURNING 1",
+                        patient_id, id);
+}
+
+enum db_status
+db_dose_delete(struct db_conn *c, const char *patient_id, const char *id)
+{
+    return delete_entry(c, "dose_delete",
+                        "DELETE FROM dose_entries WHERE patient_id = $1::uuid AND id = $2::uuid"
+                        " RETURNING 1",
+                        patient_id, id);
+}

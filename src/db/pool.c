@@ -1,0 +1,183 @@
+/* A fixed pool of connections, one per worker thread. Slow work (connecting, rolling back)
+ * happens outside the mutex; the mutex only guards which slot is free. While the database
+ * is down, acquire fails fast instead of letting every request wait out a connect timeout. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db/internal.h"
+#include "log.h"
+#include "util/xalloc.h"
+
+/* After a failed connect, other requests fail at once for this long rather than each
+ * trying again: a dead database must not hold every worker for connect_timeout. */
+#define RECONNECT_BACKOFF_MS 250
+
+struct db_pool {
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    struct db_conn *slots;
+    int size;
+    char *url;
+    int connect_timeout_s;
+    long long last_failure_ms; /* guarded by lock */
+};
+
+static long long
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct db_pool *
+db_pool_new(const char *url, int size, int connect_timeout_s)
+{
+    struct db_pool *pool = xcalloc(1, sizeof(*pool));
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_cond_init(&pool->freed, NULL);
+    pool->slots = xcalloc((size_t)size, sizeof(pool->slots[0]));
+    for (int i = 0; i < size; i++)
+        pool->slots[i].slot = i;
+    pool->size = size;
+    pool->url = xstrdup(url);
+    pool->connect_timeout_s = connect_timeout_s;
+    return pool;
+}
+
+void
+db_pool_free(struct db_pool *pool)
+{
+    if (!pool)
+        return;
+    for (int i = 0; i < pool->size; i++)
+        PQfinish(pool->slots[i].pg);
+    pthread_cond_destroy(&pool->freed);
+    pthread_mutex_destroy(&pool->lock);
+    free(pool->slots);
+    free(pool->url);
+    free(pool);
+}
+
+/* Takes a free slot, preferring one that is already connected. Called with lock held. */
+static struct db_conn *
+take_slot(struct db_pool *pool)
+{
+    struct db_conn *fallback = NULL;
+    for (int i = 0; i < pool->size; i++) {
+        struct db_conn *c = &pool->slots[i];
+        if (c->in_use)
+            continue;
+        if (c->pg) {
+            c->in_use = true;
+            return c;
+        }
+        if (!fallback)
+            fallback = c;
+    }
+    if (fallback)
+        fallback->in_use = true;
+    return fallback;
+}
+
+static struct db_conn *
+wait_for_slot(struct db_pool *pool, int wait_ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += wait_ms / 1000;
+    deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000;
+    if (deadline.tv_nsec >= 1000000000) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&pool->lock);
+    struct db_conn *c;
+    while (!(c = take_slot(pool))) {
+        if (pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline) != 0) {
+            c = take_slot(pool);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return c;
+}
+
+static void
+put_slot(struct db_pool *pool, struct db_conn *c, bool connect_failed)
+{
+    pthread_mutex_lock(&pool->lock);
+    c->in_use = false;
+    if (connect_failed)
+        pool->last_failure_ms = now_ms();
+    pthread_cond_signal(&pool->freed);
+    pthread_mutex_unlock(&pool->lock);
+}
+
+static bool
+in_backoff(struct db_pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    bool backoff = now_ms() - pool->last_failure_ms < RECONNECT_BACKOFF_MS;
+    pthread_mutex_unlock(&pool->lock);
+    return backoff;
+}
+
+/* Connects c if it has no live connection. Returns false when the database is unreachable. */
+static bool
+ensure_connected(struct db_pool *pool, struct db_conn *c)
+{
+    if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
+        return true;
+    PQfinish(c->pg);
+    c->pg = NULL;
+    if (in_backoff(pool))
+        return false;
+    c->pg = db_open(pool->url, pool->connect_timeout_s);
+    if (PQstatus(c->pg) == CONNECTION_OK)
+        return true;
+    log_warn("database connect failed", "{s:i}", "slot", c->slot);
+    PQfinish(c->pg);
+    c->pg = NULL;
+    return false;
+}
+
+struct db_conn *
+db_pool_acquire(struct db_pool *pool, int wait_ms)
+{
+    struct db_conn *c = wait_for_slot(pool, wait_ms);
+    if (!c)
+        return NULL;
+    if (!ensure_connected(pool, c)) {
+        put_slot(pool, c, true);
+        return NULL;
+    }
+    return c;
+}
+
+void
+db_pool_release(struct db_pool *pool, struct db_conn *c)
+{
+    if (!c)
+        return;
+    bool failed = false;
+    if (PQstatus(c->pg) != CONNECTION_OK) {
+        failed = true;
+    } else {
+        PGTransactionStatusType ts = PQtransactionStatus(c->pg);
+        if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
+            db_rollback(c);
+        else if (ts != PQTRANS_IDLE)
+            failed = true;
+        failed = failed || PQstatus(c->pg) != CONNECTION_OK;
+    }
+    if (failed) {
+        /* remade on a later acquire: a reset loses prepared statements and settings, so
+         * a fresh connection with the same setup is the simpler equivalent */
+        PQfinish(c->pg);
+        c->pg = NULL;
+    }
+    put_slot(pool, c, false); /* a lost session is not a sign the server is down */
+}

@@ -1,0 +1,144 @@
+/* Timestamp text in and out. Calendar arithmetic is left to the C library (timegm and
+ * gmtime_r): a parsed date is accepted only if it survives the round trip unchanged. */
+#define _DEFAULT_SOURCE /* timegm */
+#include "domain/timestamp.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define US_PER_SEC INT64_C(1000000)
+
+/* Reads exactly n decimal digits; returns the value or -1. */
+static int
+digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* Converts a civil UTC date-time to seconds, refusing dates that do not exist. */
+static int
+civil_to_seconds(int year, int mon, int mday, int hour, int min, int sec, int64_t *out)
+{
+    struct tm tm = {.tm_year = year - 1900, .tm_mon = mon - 1, .tm_mday = mday,
+                    .tm_hour = hour, .tm_min = min, .tm_sec = sec};
+    if (mon < 1 || mon > 12 || mday < 1 || hour > 23 || min > 59 || sec > 59)
+        return -1;
+    time_t t = timegm(&tm);
+    struct tm back;
+    if (!gmtime_r(&t, &back) || back.tm_mday != mday || back.tm_mon != mon - 1)
+        return -1;
+    *out = (int64_t)t;
+    return 0;
+}
+
+/* Parses ".ffff" (1..9 digits) at *p into microseconds and advances p. */
+static int
+parse_fraction(const char **p, int64_t *us)
+{
+    const char *s = *p;
+    int64_t scale = 100000;
+    int n = 0;
+    *us = 0;
+    if (*s != '.')
+        return 0;
+    for (s++; *s >= '0' && *s <= '9'; s++, n++) {
+        *us += (*s - '0') * scale;
+        scale /= 10;
+    }
+    *p = s;
+    return n >= 1 && n <= 9 ? 0 : -1;
+}
+
+/* Parses "Z" or "+hh:mm"/"-hh:mm" that must end the string; seconds east of UTC. */
+static int
+parse_offset(const char *s, int *out_seconds)
+{
+    if ((s[0] == 'Z' || s[0] == 'z') && s[1] == '\0') {
+        *out_seconds = 0;
+        return 0;
+    }
+    if ((s[0] != '+' && s[0] != '-') || strlen(s) != 6 || s[3] != ':')
+        return -1;
+    int hh = digits(s + 1, 2), mm = digits(s + 4, 2);
+    if (hh < 0 || hh > 23 || mm < 0 || mm > 59)
+        return -1;
+    *out_seconds = (s[0] == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
+    return 0;
+}
+
+int
+timestamp_parse(const char *text, int64_t *out_us)
+{
+    if (!text || strlen(text) < 20 || text[4] != '-' || text[7] != '-' ||
+        (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':')
+        return -1;
+    int year = digits(text, 4), mon = digits(text + 5, 2), mday = digits(text + 8, 2);
+    int hour = digits(text + 11, 2), min = digits(text + 14, 2), sec = digits(text + 17, 2);
+    if (year < 0 || mon < 0 || mday < 0 || hour < 0 || min < 0 || sec < 0)
+        return -1;
+    const char *p = text + 19;
+    int64_t frac_us, secs;
+    int offset;
+    if (parse_fraction(&p, &frac_us) < 0 || parse_offset(p, &offset) < 0 ||
+        civil_to_seconds(year, mon, mday, hour, min, sec, &secs) < 0)
+        return -1;
+    *out_us = (secs - offset) * US_PER_SEC + frac_us;
+    return 0;
+}
+
+void
+timestamp_format(int64_t us, char out[TIMESTAMP_TEXT_MAX])
+{
+    int64_t secs = us / US_PER_SEC, frac = us % US_PER_SEC;
+    if (frac < 0) {
+        frac += US_PER_SEC;
+        secs--;
+    }
+    time_t t = (time_t)secs;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    int n = snprintf(out, TIMESTAMP_TEXT_MAX, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (frac)
+        n += snprintf(out + n, (size_t)(TIMESTAMP_TEXT_MAX - n), ".%06lld", (long long)frac);
+    (void)snprintf(out + n, (size_t)(TIMESTAMP_TEXT_MAX - n), "Z");
+}
+
+int64_t
+timestamp_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * US_PER_SEC + ts.tv_nsec / 1000;
+}
+
+int
+date_parse(const char *text, int32_t *out_days)
+{
+    int64_t secs;
+    if (!text || strlen(text) != 10 || text[4] != '-' || text[7] != '-')
+        return -1;
+    int year = digits(text, 4), mon = digits(text + 5, 2), mday = digits(text + 8, 2);
+    if (year < 0 || mon < 0 || mday < 0 || civil_to_seconds(year, mon, mday, 0, 0, 0, &secs) < 0)
+        return -1;
+    *out_days = (int32_t)(secs / 86400);
+    return 0;
+}
+
+void
+date_format(int32_t days, char out[11])
+{
+    time_t t = (time_t)days * 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    /* the modulos bound each field's width, which the compiler cannot see otherwise */
+    (void)snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(tm.tm_year + 1900) % 10000u,
+                   (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u);
+}
