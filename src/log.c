@@ -63,7 +63,7 @@ log_emit(enum log_level level, const char *msg, const char *fields, ...)
     format_now(ts);
     json_t *head = json_pack("{s:s, s:s, s:s}", "ts", ts, "level", level_names[level], "msg", msg);
     if (head && json_object_update_missing(head, line) == 0) {
-        char *text = json_dumps(head, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        char *text = json_dumps(head, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
         if (text) {
             size_t len = strlen(text);
             char *buf = realloc(text, len + 2);

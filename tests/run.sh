@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# `make test`: every test against a real PostgreSQL this script starts and stops.
+#  1. unit tests (cmocka) under AddressSanitizer + UBSan, then the plain build under valgrind
+#  2. the black-box API suite: the ASan build of the server, over HTTP, on a throwaway cluster
+#  3. the OpenAPI document: linted, and the served JSON in sync with the YAML
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "build (ASan + UBSan) and unit tests"
+make -s -j"$jobs" SANITIZE=1 build/asan/oihwatch unit
+
+step "unit tests under valgrind"
+make -s -j"$jobs" $(ls tests/unit/test_*.c | sed 's|tests/unit/\(.*\)\.c|build/tests/\1|')
+for t in build/tests/test_*; do
+    valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
+        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=9 "$t" >/dev/null ||
+        { echo "valgrind found errors in $t" >&2; exit 1; }
+    echo "  ok  $t"
+done
+
+step "API tests against a throwaway PostgreSQL"
+pgdir=$(mktemp -d /tmp/oihwatch-test-pg.XXXXXX)
+cleanup() { scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"; }
+trap cleanup EXIT
+DATABASE_URL=$(PG_OPTS="-c fsync=off" scripts/pg.sh start "$pgdir")
+export DATABASE_URL
+export OIH_BIN=build/asan/oihwatch
+export OIH_SERVER_LOG="$pgdir/server.log"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+if ! python3 -m unittest discover -s tests/api -t . ${API_TEST_VERBOSE:+-v}; then
+    echo "--- last server log lines ---" >&2
+    tail -40 "$OIH_SERVER_LOG" >&2 || true
+    exit 1
+fi
+
+step "OpenAPI lint and sync"
+scripts/openapi.sh lint
+scripts/openapi.sh check
+
+step "all tests passed"
