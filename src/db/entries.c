@@ -1,6 +1,8 @@
 /* Entry storage. A batch travels as one jsonb parameter and is inserted by one statement
  * (jsonb_to_recordset ... ON CONFLICT DO NOTHING), so concurrent replays of an id resolve
- * inside PostgreSQL: one insert wins, the others see a duplicate, none sees an error. */
+ * inside PostgreSQL: one insert wins, the others see a duplicate, none sees an error. Rows
+ * go in id order so two overlapping batches lock them in the same order and cannot
+ * deadlock. */
 #include "db/entries.h"
 
 #include <jansson.h>
@@ -28,7 +30,7 @@ static const struct batch_sql pain_sql = {
     "INSERT INTO pain_entries (patient_id, id, recorded_at, score, enjoyment, activity,"
     " locations, qualities, evoked_by, note)"
     " SELECT $1::uuid, x.id, x.recorded_at, x.score, x.enjoyment, x.activity, x.locations,"
-    " x.qualities, x.evoked_by, x.note FROM " PAIN_RECORDSET
+    " x.qualities, x.evoked_by, x.note FROM " PAIN_RECORDSET " ORDER BY x.id"
     " ON CONFLICT (patient_id, id) DO NOTHING RETURNING 1",
     "SELECT x.i FROM " PAIN_RECORDSET
     " JOIN pain_entries e ON e.patient_id = $1::uuid AND e.id = x.id"
@@ -47,7 +49,7 @@ static const struct batch_sql dose_sql = {
     "INSERT INTO dose_entries (patient_id, id, taken_at, medication, route, unit, dose,"
     " duration_hours, class, mme, note)"
     " SELECT $1::uuid, x.id, x.taken_at, x.medication, x.route, x.unit, x.dose,"
-    " x.duration_hours, x.class, x.mme, x.note FROM " DOSE_RECORDSET
+    " x.duration_hours, x.class, x.mme, x.note FROM " DOSE_RECORDSET " ORDER BY x.id"
     " ON CONFLICT (patient_id, id) DO NOTHING RETURNING 1",
     /* class and mme derive from the other fields, so they are not compared */
     "SELECT x.i FROM " DOSE_RECORDSET

@@ -5,9 +5,12 @@
 #include <string.h>
 
 static const char *const class_names[] = {
-    [MED_OPIOID] = "opioid",   [MED_BENZODIAZEPINE] = "benzodiazepine",
-    [MED_GABAPENTINOID] = "gabapentinoid", [MED_ANTIDEPRESSANT] = "antidepressant",
-    [MED_NSAID] = "nsaid",     [MED_OTHER] = "other",
+    [MED_OPIOID] = "opioid",
+    [MED_BENZODIAZEPINE] = "benzodiazepine",
+    [MED_GABAPENTINOID] = "gabapentinoid",
+    [MED_ANTIDEPRESSANT] = "antidepressant",
+    [MED_NSAID] = "nsaid",
+    [MED_OTHER] = "other",
 };
 
 const char *

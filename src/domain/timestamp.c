@@ -26,8 +26,12 @@ digits(const char *s, int n)
 static int
 civil_to_seconds(int year, int mon, int mday, int hour, int min, int sec, int64_t *out)
 {
-    struct tm tm = {.tm_year = year - 1900, .tm_mon = mon - 1, .tm_mday = mday,
-                    .tm_hour = hour, .tm_min = min, .tm_sec = sec};
+    struct tm tm = {.tm_year = year - 1900,
+                    .tm_mon = mon - 1,
+                    .tm_mday = mday,
+                    .tm_hour = hour,
+                    .tm_min = min,
+                    .tm_sec = sec};
     if (mon < 1 || mon > 12 || mday < 1 || hour > 23 || min > 59 || sec > 59)
         return -1;
     time_t t = timegm(&tm);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 const char *const vocab_qualities[QUALITY_COUNT] = {
-    "aching", "burning", "cramping", "dull", "electric",
+    "aching", "burning",  "cramping", "dull",      "electric",
     "sharp",  "shooting", "stabbing", "throbbing", "tingling",
 };
 
