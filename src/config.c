@@ -34,6 +34,9 @@ static const struct setting settings[] = {
     {"OIHWATCH_PER_IP_CONNECTIONS", SET_INT, "0", 0, 65536, FIELD(per_ip_connections)},
     {"OIHWATCH_DRAIN_TIMEOUT", SET_INT, "10", 0, 3600, FIELD(drain_timeout_s)},
     {"OIHWATCH_DB_CONNECT_TIMEOUT", SET_INT, "3", 1, 60, FIELD(db_connect_timeout_s)},
+    {"OIHWATCH_RISK_WORKER", SET_BOOL, "1", 0, 0, FIELD(risk_worker)},
+    {"OIHWATCH_RISK_DEBOUNCE_MS", SET_INT, "1000", 0, 60000, FIELD(risk_debounce_ms)},
+    {"OIHWATCH_RISK_MAX_DELAY_MS", SET_INT, "5000", 100, 600000, FIELD(risk_max_delay_ms)},
 };
 
 static int

@@ -23,6 +23,9 @@ struct config {
     int per_ip_connections;
     int drain_timeout_s;
     int db_connect_timeout_s;
+    bool risk_worker;
+    int risk_debounce_ms;
+    int risk_max_delay_ms;
 };
 
 typedef const char *config_getenv_fn(const char *name);

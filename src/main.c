@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "clinical/worker.h"
 #include "app.h"
 #include "cli.h"
 #include "config.h"
@@ -104,12 +105,14 @@ serve(struct app *app)
     struct server *srv = server_start(app);
     if (!srv)
         return 1;
-    log_info("listening", "{s:s, s:i}", "address", app->cfg.listen_host, "port",
-             server_port(srv));
+    struct risk_worker *worker = app->cfg.risk_worker ? risk_worker_start(&app->cfg) : NULL;
+    log_info("listening", "{s:s, s:i, s:b}", "address", app->cfg.listen_host, "port",
+             server_port(srv), "risk_worker", worker != NULL);
     int sig = wait_for_signal();
     log_info("shutting down", "{s:s, s:i}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT",
              "drain_timeout_s", app->cfg.drain_timeout_s);
     server_stop(srv, app->cfg.drain_timeout_s);
+    risk_worker_stop(worker);
     log_info("stopped", NULL);
     return 0;
 }

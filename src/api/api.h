@@ -55,5 +55,6 @@ handler_fn patients_create, patients_list, patients_get, patients_delete;
 handler_fn care_team_add, care_team_remove;
 handler_fn pain_create, pain_list, pain_delete;
 handler_fn dose_create, dose_list, dose_delete;
+handler_fn trend_get, risk_get, cohort_list;
 
 #endif

@@ -35,6 +35,9 @@ const struct route api_routes[] = {
      ANY, 0},
     {HTTP_DELETE, PATIENTS "/dose-entries/:entry_id", dose_delete,
      "/v1/patients/{patient_id}/dose-entries/{entry_id}", ANY, 0},
+    {HTTP_GET, PATIENTS "/trend", trend_get, "/v1/patients/{patient_id}/trend", ANY, 0},
+    {HTTP_GET, PATIENTS "/risk", risk_get, "/v1/patients/{patient_id}/risk", ANY, 0},
+    {HTTP_GET, "/v1/risk", cohort_list, "/v1/risk", STAFF, 0},
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

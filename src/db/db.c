@@ -97,6 +97,15 @@ db_ping(struct db_conn *c)
     return db_query(c, "ping", "SELECT 1", 0, NULL, NULL) == DB_OK;
 }
 
+/* Server notices (such as "already exists, skipping") would go to stderr as plain text and
+ * break the one-JSON-object-per-line log; they carry nothing we act on. */
+static void
+ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 PGconn *
 db_open(const char *url, int connect_timeout_s)
 {
@@ -106,7 +115,10 @@ db_open(const char *url, int connect_timeout_s)
     const char *const keys[] = {"dbname", "connect_timeout", "client_encoding",
                                 "application_name", "keepalives_idle", NULL};
     const char *const values[] = {url, timeout, "UTF8", "oihwatch", "30", NULL};
-    return PQconnectdbParams(keys, values, 1);
+    PGconn *pg = PQconnectdbParams(keys, values, 1);
+    if (pg)
+        PQsetNoticeProcessor(pg, ignore_notice, NULL);
+    return pg;
 }
 
 /* Copies libpq's message without its trailing newline. Messages of connection failures

@@ -59,6 +59,20 @@ static const struct batch_sql dose_sql = {
     " x.note) ORDER BY x.i LIMIT 1",
 };
 
+/* Queues the patient's risk result for recomputation, inside the caller's transaction.
+ * A repeated mark only moves marked_at (the debounce) and releases any claim, so a worker
+ * that is computing right now will leave the row for another round. */
+static enum db_status
+mark_dirty(struct db_conn *c, const char *patient_id)
+{
+    const char *params[] = {patient_id};
+    return db_query(c, "risk_mark_dirty",
+                    "INSERT INTO risk_dirty (patient_id) VALUES ($1::uuid)"
+                    " ON CONFLICT (patient_id) DO UPDATE"
+                    " SET marked_at = now(), claimed_until = NULL",
+                    1, params, NULL);
+}
+
 /* Looks for an id whose stored content differs; a new statement, so it sees rows that
  * concurrent transactions committed while our insert waited on them. */
 static enum db_status
@@ -93,6 +107,8 @@ insert_batch(struct db_conn *c, const struct batch_sql *sql, const char *patient
         if (out->duplicates > 0)
             st = find_changed(c, sql, params, out);
     }
+    if (st == DB_OK && out->created > 0)
+        st = mark_dirty(c, patient_id);
     if (st == DB_OK)
         st = db_commit(c);
     if (st != DB_OK)
@@ -383,10 +399,18 @@ delete_entry(struct db_conn *c, const char *what, const char *sql, const char *p
 {
     PGresult *res = NULL;
     const char *params[] = {patient_id, id};
-    enum db_status st = db_query(c, what, sql, 2, params, &res);
+    enum db_status st = db_begin(c);
+    if (st == DB_OK)
+        st = db_query(c, what, sql, 2, params, &res);
     if (st == DB_OK && PQntuples(res) == 0)
         st = DB_NOT_FOUND;
     PQclear(res);
+    if (st == DB_OK)
+        st = mark_dirty(c, patient_id);
+    if (st == DB_OK)
+        st = db_commit(c);
+    if (st != DB_OK)
+        db_rollback(c);
     return st;
 }
 

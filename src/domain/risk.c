@@ -412,48 +412,11 @@ signal_evoked_pain(const struct window *w, struct finding *f)
               days, w->seg);
 }
 
-/* A small set of location tokens (each at most 40 characters). */
-struct token_set {
-    char (*items)[48];
-    size_t count, cap;
-};
-
-static void
-token_set_add_csv(struct token_set *set, const char *csv)
-{
-    while (csv && *csv) {
-        size_t len = strcspn(csv, ",");
-        char token[48];
-        (void)snprintf(token, sizeof(token), "%.*s", (int)len, csv);
-        csv += len + (csv[len] == ',');
-        size_t i = 0;
-        while (i < set->count && strcmp(set->items[i], token) != 0)
-            i++;
-        if (i < set->count || len == 0)
-            continue;
-        if (set->count == set->cap) {
-            set->cap = set->cap ? set->cap * 2 : 16;
-            set->items = xrealloc(set->items, set->cap * sizeof(set->items[0]));
-        }
-        memcpy(set->items[set->count++], token, sizeof(token));
-    }
-}
-
-static int
-distinct_locations(const struct window *w, long from, long to)
-{
-    struct token_set set = {0};
-    for (long i = from; i <= to; i++)
-        token_set_add_csv(&set, w->s->days[i].locations);
-    free(set.items);
-    return (int)set.count;
-}
-
 static void
 signal_pain_spreading(const struct window *w, struct finding *f)
 {
-    int early = distinct_locations(w, w->start, early_end(w));
-    int late = distinct_locations(w, late_start(w), w->end);
+    int early = series_distinct_locations(w->s, w->start, early_end(w));
+    int late = series_distinct_locations(w->s, late_start(w), w->end);
     f->present = late >= early + w->m->spreading_min_new;
     add_integer(f, "early_locations", early);
     add_integer(f, "late_locations", late);

@@ -1,6 +1,7 @@
 /* Per-day accessors and range means over a daily series. */
 #include "domain/series.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,4 +101,41 @@ series_count_opioid_days(const struct series *s, long from, long to)
     for (long i = from; i <= to; i++)
         n += day_is_opioid(&s->days[i]);
     return n;
+}
+
+/* A small set of location tokens (each at most 40 characters). */
+struct token_set {
+    char (*items)[48];
+    size_t count, cap;
+};
+
+static void
+token_set_add(struct token_set *set, const char *token, size_t len)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        if (strncmp(set->items[i], token, len) == 0 && set->items[i][len] == '\0')
+            return;
+    }
+    if (set->count == set->cap) {
+        set->cap = set->cap ? set->cap * 2 : 16;
+        set->items = xrealloc(set->items, set->cap * sizeof(set->items[0]));
+    }
+    (void)snprintf(set->items[set->count++], sizeof(set->items[0]), "%.*s", (int)len, token);
+}
+
+int
+series_distinct_locations(const struct series *s, long from, long to)
+{
+    struct token_set set = {0};
+    clip(s, &from, &to);
+    for (long i = from; i <= to; i++) {
+        for (const char *p = s->days[i].locations; p && *p;) {
+            size_t len = strcspn(p, ",");
+            if (len > 0 && len < sizeof(set.items[0]))
+                token_set_add(&set, p, len);
+            p += len + (p[len] == ',');
+        }
+    }
+    free(set.items);
+    return (int)set.count;
 }

@@ -51,4 +51,7 @@ int series_mean_pain(const struct series *s, long from, long to, double *mean);
 int series_count_pain_days(const struct series *s, long from, long to);
 int series_count_opioid_days(const struct series *s, long from, long to);
 
+/* Number of distinct body regions reported over days [from, to], clipped to s. */
+int series_distinct_locations(const struct series *s, long from, long to);
+
 #endif

@@ -1,0 +1,149 @@
+/* Worker loop: claim a batch of dirty patients, assess each with the same code as
+ * GET /v1/patients/{id}/risk (as of now, 90-day window), save, release; sleep when idle.
+ * A lost database connection is remade with a backoff; nothing here can stop the server. */
+#include "clinical/worker.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "clinical/assess.h"
+#include "db/risk_store.h"
+#include "domain/timestamp.h"
+#include "log.h"
+#include "util/xalloc.h"
+
+enum { CLAIM_BATCH = 32, IDLE_MS = 250, STALE_EVERY_MS = 60000, STALE_BATCH = 500,
+       WINDOW_DAYS = 90 };
+
+struct risk_worker {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stopping; /* guarded by lock */
+    const struct config *cfg;
+    struct db_conn *db;
+};
+
+/* Sleeps up to ms unless asked to stop; returns false when stopping. */
+static bool
+idle(struct risk_worker *w, int ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&w->lock);
+    while (!w->stopping && pthread_cond_timedwait(&w->wake, &w->lock, &until) == 0)
+        ;
+    bool go_on = !w->stopping;
+    pthread_mutex_unlock(&w->lock);
+    return go_on;
+}
+
+static void
+assess_one(struct risk_worker *w, const struct dirty_claim *claim)
+{
+    struct risk_window win = {.as_of = timestamp_now(), .days = WINDOW_DAYS};
+    struct risk_result r;
+    enum db_status st = assess_risk(w->db, &risk_model_v1, claim->patient_id, claim->timezone,
+                                    &win, &r);
+    if (st == DB_OK)
+        st = db_risk_save(w->db, claim->patient_id, &r, risk_model_v1.version);
+    if (st == DB_OK || st == DB_NOT_FOUND)
+        st = db_risk_release(w->db, claim);
+    if (st != DB_OK)
+        log_warn("risk recomputation failed; will retry", "{s:i}", "status", (int)st);
+}
+
+/* One round: returns the number of patients handled, or -1 when the database failed. */
+static int
+run_batch(struct risk_worker *w)
+{
+    struct dirty_claim claims[CLAIM_BATCH];
+    int n = 0;
+    if (db_risk_claim(w->db, CLAIM_BATCH, w->cfg->risk_debounce_ms, w->cfg->risk_max_delay_ms,
+                      claims, &n) != DB_OK)
+        return -1;
+    for (int i = 0; i < n; i++)
+        assess_one(w, &claims[i]);
+    return n;
+}
+
+static bool
+ensure_connection(struct risk_worker *w)
+{
+    char err[256];
+    if (!w->db)
+        w->db = db_connect(w->cfg->database_url, w->cfg->db_connect_timeout_s, err, sizeof(err));
+    return w->db != NULL;
+}
+
+static long long
+monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *
+worker_main(void *arg)
+{
+    struct risk_worker *w = arg;
+    long long last_stale = monotonic_ms() - STALE_EVERY_MS;
+    int n = 0;
+    while (idle(w, n > 0 ? 0 : IDLE_MS)) {
+        if (!ensure_connection(w)) {
+            n = 0;
+            continue;
+        }
+        if (monotonic_ms() - last_stale >= STALE_EVERY_MS) {
+            db_risk_mark_stale(w->db, STALE_BATCH);
+            last_stale = monotonic_ms();
+        }
+        n = run_batch(w);
+        if (n < 0) { /* remade on the next round, after an idle pause */
+            db_disconnect(w->db);
+            w->db = NULL;
+        }
+    }
+    db_disconnect(w->db);
+    return NULL;
+}
+
+struct risk_worker *
+risk_worker_start(const struct config *cfg)
+{
+    struct risk_worker *w = xcalloc(1, sizeof(*w));
+    w->cfg = cfg;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+        pthread_cond_destroy(&w->wake);
+        pthread_mutex_destroy(&w->lock);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void
+risk_worker_stop(struct risk_worker *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->stopping = true;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->wake);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}
