@@ -22,7 +22,9 @@ patients_create(struct request *req, struct response *res)
     const char *team = req->who.role == ROLE_CLINICIAN ? req->who.id : NULL;
     enum db_status st = db_patient_create(req->db, in.external_ref, in.timezone, team, &p);
     if (st == DB_CONFLICT) {
-        reply_problem(res, 409, "external_ref is already used by another patient.");
+        field_errors_add(&errs, "", "external_ref", "is already used by another patient");
+        reply_problem_errors(res, 409, "external_ref is already used by another patient.", &errs);
+        field_errors_cleanup(&errs);
         return;
     }
     if (st != DB_OK) {

@@ -87,6 +87,14 @@ mme_band_name(enum mme_band b)
     return band_names[b];
 }
 
+enum risk_level
+risk_level_for_score(const struct risk_model *m, int score)
+{
+    if (score >= m->level_high)
+        return LEVEL_HIGH;
+    return score >= m->level_moderate ? LEVEL_MODERATE : LEVEL_LOW;
+}
+
 int
 risk_level_parse(const char *text, enum risk_level *out)
 {
@@ -490,12 +498,7 @@ evaluate_signals(const struct window *w, struct risk_result *out)
         out->score += f->points;
     }
     out->has_score = g.passed;
-    if (!g.passed)
-        out->level = LEVEL_INSUFFICIENT_DATA;
-    else
-        out->level = out->score >= w->m->level_high       ? LEVEL_HIGH
-                     : out->score >= w->m->level_moderate ? LEVEL_MODERATE
-                                                          : LEVEL_LOW;
+    out->level = g.passed ? risk_level_for_score(w->m, out->score) : LEVEL_INSUFFICIENT_DATA;
 }
 
 /* Days among the last n of the window with an opioid and, the same day, a dose counted by

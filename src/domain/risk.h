@@ -92,6 +92,9 @@ struct risk_result {
 void risk_evaluate(const struct risk_model *m, const struct series *s, long start, long end,
                    struct risk_result *out);
 
+/* The level of a score that passed the data gate. */
+enum risk_level risk_level_for_score(const struct risk_model *m, int score);
+
 const char *signal_code_name(enum signal_code c);
 const char *flag_code_name(enum flag_code c);
 const char *risk_level_name(enum risk_level l);
