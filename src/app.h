@@ -11,6 +11,8 @@
 #include "domain/catalog.h"
 #include "domain/zones.h"
 
+struct metrics;
+struct risk_worker;
 struct route;
 
 struct app {
@@ -21,6 +23,8 @@ struct app {
     char *medications_json; /* the GET /v1/medications body, built once */
     const struct route *routes;
     size_t nroutes;
+    struct metrics *metrics;
+    struct risk_worker *worker; /* NULL when disabled */
 };
 
 #endif

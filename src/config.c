@@ -168,24 +168,3 @@ config_load(struct config *cfg, config_getenv_fn *get, char *err, size_t errsize
         cfg->db_pool = cfg->threads;
     return 0;
 }
-
-void
-config_mask_url(const char *url, char *out, size_t size)
-{
-    /* URI form: scheme://user:password@host -> scheme://user:***@host */
-    const char *scheme = strstr(url, "://");
-    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
-    const char *colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
-    if (colon) {
-        (void)snprintf(out, size, "%.*s:***%s", (int)(colon - url), url, at);
-        return;
-    }
-    /* conninfo form: password=secret -> password=*** */
-    const char *pw = strstr(url, "password=");
-    if (pw) {
-        const char *end = strchr(pw, ' ');
-        (void)snprintf(out, size, "%.*spassword=***%s", (int)(pw - url), url, end ? end : "");
-        return;
-    }
-    (void)snprintf(out, size, "%s", url);
-}

@@ -34,7 +34,4 @@ typedef const char *config_getenv_fn(const char *name);
  * tests). Returns 0, or -1 with a one-line message naming the variable in err. */
 int config_load(struct config *cfg, config_getenv_fn *get, char *err, size_t errsize);
 
-/* Writes a copy of a libpq URL or conninfo with any password replaced by "***". */
-void config_mask_url(const char *url, char *out, size_t size);
-
 #endif

@@ -18,6 +18,7 @@
 #include "db/migrate.h"
 #include "http/server.h"
 #include "log.h"
+#include "metrics.h"
 #include "util/xalloc.h"
 
 /* How long serve keeps trying to reach the database at start-up (a container may start
@@ -72,6 +73,8 @@ out:
 static void
 app_cleanup(struct app *app)
 {
+    risk_worker_stop(app->worker);
+    metrics_free(app->metrics);
     db_pool_free(app->pool);
     catalog_cleanup(&app->catalog);
     zone_list_cleanup(&app->zones);
@@ -93,8 +96,8 @@ wait_for_signal(void)
 static int
 serve(struct app *app)
 {
-    char masked[2048];
-    config_mask_url(app->cfg.database_url, masked, sizeof(masked));
+    char masked[1024];
+    db_describe_url(app->cfg.database_url, masked, sizeof(masked));
     log_info("starting", "{s:s, s:s, s:i, s:i}", "version", OIH_VERSION, "database", masked,
              "threads", app->cfg.threads, "db_pool", app->cfg.db_pool);
     if (prepare_app(app) < 0)
@@ -102,17 +105,17 @@ serve(struct app *app)
     app->pool = db_pool_new(app->cfg.database_url, app->cfg.db_pool, app->cfg.db_connect_timeout_s);
     app->routes = api_routes;
     app->nroutes = api_routes_count;
+    app->metrics = metrics_new(api_routes, api_routes_count);
+    app->worker = app->cfg.risk_worker ? risk_worker_start(&app->cfg) : NULL;
     struct server *srv = server_start(app);
     if (!srv)
         return 1;
-    struct risk_worker *worker = app->cfg.risk_worker ? risk_worker_start(&app->cfg) : NULL;
     log_info("listening", "{s:s, s:i, s:b}", "address", app->cfg.listen_host, "port",
-             server_port(srv), "risk_worker", worker != NULL);
+             server_port(srv), "risk_worker", app->worker != NULL);
     int sig = wait_for_signal();
     log_info("shutting down", "{s:s, s:i}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT",
              "drain_timeout_s", app->cfg.drain_timeout_s);
     server_stop(srv, app->cfg.drain_timeout_s);
-    risk_worker_stop(worker);
     log_info("stopped", NULL);
     return 0;
 }

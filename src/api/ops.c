@@ -2,7 +2,9 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "clinical/worker.h"
 #include "db/migrate.h"
+#include "metrics.h"
 #include "util/embedded.h"
 #include "util/xalloc.h"
 
@@ -33,13 +35,27 @@ ops_readyz(struct request *req, struct response *res)
 void
 ops_metrics(struct request *req, struct response *res)
 {
-    (void)req;
-    static const char text[] = "# HELP oihwatch_build_info Build information.\n"
-                               "# TYPE oihwatch_build_info gauge\n"
-                               "oihwatch_build_info{version=\"" OIH_VERSION "\"} 1\n";
+    struct db_pool_stats pool;
+    db_pool_stats(req->app->pool, &pool);
+    struct metrics_extra extra = {
+        .pool_size = pool.size,
+        .pool_in_use = pool.in_use,
+        .pool_waits = pool.waits,
+        .pool_timeouts = pool.timeouts,
+        .db_errors = pool.query_errors,
+        .connect_failures = pool.connect_failures,
+        .risk_backlog = risk_worker_backlog(req->app->worker),
+        .version = OIH_VERSION,
+    };
+    size_t len = 0;
+    char *text = metrics_render(req->app->metrics, &extra, &len);
+    if (!text) {
+        reply_problem(res, 500, "Internal error.");
+        return;
+    }
     res->status = 200;
-    res->body = xstrdup(text);
-    res->length = strlen(text);
+    res->body = text;
+    res->length = len;
     res->content_type = "text/plain; version=0.0.4; charset=utf-8";
 }
 

@@ -4,6 +4,7 @@
 #include "clinical/worker.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
@@ -24,6 +25,7 @@ struct risk_worker {
     bool stopping; /* guarded by lock */
     const struct config *cfg;
     struct db_conn *db;
+    atomic_long backlog; /* patients waiting, as last counted; -1 before the first count */
 };
 
 /* Sleeps up to ms unless asked to stop; returns false when stopping. */
@@ -75,6 +77,21 @@ run_batch(struct risk_worker *w)
     return n;
 }
 
+/* Refreshes the backlog gauge; counted only when idle, where it costs nothing. */
+static void
+count_backlog(struct risk_worker *w)
+{
+    long n;
+    if (db_risk_backlog(w->db, &n) == DB_OK)
+        atomic_store(&w->backlog, n);
+}
+
+long
+risk_worker_backlog(struct risk_worker *w)
+{
+    return w ? atomic_load(&w->backlog) : -1;
+}
+
 static bool
 ensure_connection(struct risk_worker *w)
 {
@@ -108,6 +125,8 @@ worker_main(void *arg)
             last_stale = monotonic_ms();
         }
         n = run_batch(w);
+        if (n == 0)
+            count_backlog(w);
         if (n < 0) { /* remade on the next round, after an idle pause */
             db_disconnect(w->db);
             w->db = NULL;
@@ -122,6 +141,7 @@ risk_worker_start(const struct config *cfg)
 {
     struct risk_worker *w = xcalloc(1, sizeof(*w));
     w->cfg = cfg;
+    atomic_init(&w->backlog, -1);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
     if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {

@@ -62,6 +62,8 @@ db_query(struct db_conn *c, const char *what, const char *sql, int n, const char
     ExecStatusType rs = PQresultStatus(res);
     if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
         enum db_status st = status_of_failure(c, res, what);
+        if (c->pool)
+            db_pool_count_error(c->pool);
         PQclear(res);
         return st;
     }
@@ -178,4 +180,27 @@ bool
 db_bool(const PGresult *res, int r, int f)
 {
     return PQgetvalue(res, r, f)[0] == 't';
+}
+
+void
+db_describe_url(const char *url, char *out, size_t size)
+{
+    static const char *const shown[] = {"host", "hostaddr", "port", "dbname", "user", "sslmode"};
+    PQconninfoOption *opts = PQconninfoParse(url, NULL);
+    size_t used = 0;
+    out[0] = '\0';
+    if (!opts) {
+        (void)snprintf(out, size, "(unparseable connection string)");
+        return;
+    }
+    for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+        for (PQconninfoOption *o = opts; o->keyword; o++) {
+            if (o->val && o->val[0] && strcmp(o->keyword, shown[i]) == 0 && used < size) {
+                int n = snprintf(out + used, size - used, "%s%s=%s", used ? " " : "",
+                                 o->keyword, o->val);
+                used += n > 0 ? (size_t)n : 0;
+            }
+        }
+    }
+    PQconninfoFree(opts);
 }

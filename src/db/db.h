@@ -31,6 +31,14 @@ struct db_conn *db_pool_acquire(struct db_pool *pool, int wait_ms);
  * connection is closed and remade on a later acquire. Accepts NULL. Thread-safe. */
 void db_pool_release(struct db_pool *pool, struct db_conn *c);
 
+struct db_pool_stats {
+    int size, in_use;
+    unsigned long long waits, timeouts, query_errors, connect_failures;
+};
+
+/* A snapshot of the pool's counters. Thread-safe. */
+void db_pool_stats(struct db_pool *pool, struct db_pool_stats *out);
+
 /* A single connection outside any pool, for command-line tools; NULL on failure, with a
  * one-line reason (no password) in err. */
 struct db_conn *db_connect(const char *url, int connect_timeout_s, char *err, size_t errsize);
@@ -40,6 +48,11 @@ enum db_status db_begin(struct db_conn *c);
 enum db_status db_commit(struct db_conn *c);
 /* Rolls back any open transaction; safe to call when none is open. */
 void db_rollback(struct db_conn *c);
+
+/* Describes a libpq URI or conninfo for logs as "host=... port=... dbname=... user=..."
+ * (and sslmode), parsed by libpq itself so no spelling of a password can slip through:
+ * the password is never part of the output. */
+void db_describe_url(const char *url, char *out, size_t size);
 
 /* True when the server answers a trivial query. */
 bool db_ping(struct db_conn *c);

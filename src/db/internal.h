@@ -10,7 +10,11 @@ struct db_conn {
     PGconn *pg;
     int slot; /* index in the pool, -1 outside any pool */
     bool in_use;
+    struct db_pool *pool; /* NULL outside any pool */
 };
+
+/* Counts a failed query against the connection's pool (for /metrics). */
+void db_pool_count_error(struct db_pool *pool);
 
 /* Runs sql with n text parameters (NULL entries are SQL NULL) via PQexecParams. On DB_OK,
  * *out (if out is not NULL) is a new result the caller PQclears; on failure nothing is

@@ -14,7 +14,7 @@
 struct patient {
     char id[37];
     bool has_external_ref;
-    char external_ref[129];
+    char external_ref[128 * 4 + 1]; /* 128 characters of up to 4 UTF-8 bytes */
     char timezone[ZONE_NAME_MAX];
     int64_t created_at;
 };

@@ -2,6 +2,7 @@
  * happens outside the mutex; the mutex only guards which slot is free. While the database
  * is down, acquire fails fast instead of letting every request wait out a connect timeout. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,6 +23,8 @@ struct db_pool {
     char *url;
     int connect_timeout_s;
     long long last_failure_ms; /* guarded by lock */
+    int in_use;                /* guarded by lock */
+    atomic_ullong waits, timeouts, query_errors, connect_failures;
 };
 
 static long long
@@ -39,8 +42,10 @@ db_pool_new(const char *url, int size, int connect_timeout_s)
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->freed, NULL);
     pool->slots = xcalloc((size_t)size, sizeof(pool->slots[0]));
-    for (int i = 0; i < size; i++)
+    for (int i = 0; i < size; i++) {
         pool->slots[i].slot = i;
+        pool->slots[i].pool = pool;
+    }
     pool->size = size;
     pool->url = xstrdup(url);
     pool->connect_timeout_s = connect_timeout_s;
@@ -94,13 +99,20 @@ wait_for_slot(struct db_pool *pool, int wait_ms)
         deadline.tv_nsec -= 1000000000;
     }
     pthread_mutex_lock(&pool->lock);
-    struct db_conn *c;
-    while (!(c = take_slot(pool))) {
+    struct db_conn *c = take_slot(pool);
+    if (!c)
+        atomic_fetch_add(&pool->waits, 1);
+    while (!c) {
         if (pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline) != 0) {
             c = take_slot(pool);
             break;
         }
+        c = take_slot(pool);
     }
+    if (c)
+        pool->in_use++;
+    else
+        atomic_fetch_add(&pool->timeouts, 1);
     pthread_mutex_unlock(&pool->lock);
     return c;
 }
@@ -110,6 +122,7 @@ put_slot(struct db_pool *pool, struct db_conn *c, bool connect_failed)
 {
     pthread_mutex_lock(&pool->lock);
     c->in_use = false;
+    pool->in_use--;
     if (connect_failed)
         pool->last_failure_ms = now_ms();
     pthread_cond_signal(&pool->freed);
@@ -138,6 +151,7 @@ ensure_connected(struct db_pool *pool, struct db_conn *c)
     c->pg = db_open(pool->url, pool->connect_timeout_s);
     if (PQstatus(c->pg) == CONNECTION_OK)
         return true;
+    atomic_fetch_add(&pool->connect_failures, 1);
     log_warn("database connect failed", "{s:i}", "slot", c->slot);
     PQfinish(c->pg);
     c->pg = NULL;
@@ -180,4 +194,23 @@ db_pool_release(struct db_pool *pool, struct db_conn *c)
         c->pg = NULL;
     }
     put_slot(pool, c, false); /* a lost session is not a sign the server is down */
+}
+
+void
+db_pool_count_error(struct db_pool *pool)
+{
+    atomic_fetch_add(&pool->query_errors, 1);
+}
+
+void
+db_pool_stats(struct db_pool *pool, struct db_pool_stats *out)
+{
+    pthread_mutex_lock(&pool->lock);
+    out->in_use = pool->in_use;
+    pthread_mutex_unlock(&pool->lock);
+    out->size = pool->size;
+    out->waits = atomic_load(&pool->waits);
+    out->timeouts = atomic_load(&pool->timeouts);
+    out->query_errors = atomic_load(&pool->query_errors);
+    out->connect_failures = atomic_load(&pool->connect_failures);
 }

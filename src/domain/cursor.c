@@ -2,6 +2,7 @@
  * hex-encoded. The version byte lets the layout change without misreading old cursors. */
 #include "domain/cursor.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,7 +41,7 @@ cursor_encode(const struct cursor *c, char out[CURSOR_TEXT_MAX])
         p += snprintf(p, 3, "%02x", (unsigned)((key >> shift) & 0xff));
     for (const char *u = c->id; *u; u++) {
         if (*u != '-')
-            *p++ = *u;
+            *p++ = (char)tolower((unsigned char)*u);
     }
     *p = '\0';
 }

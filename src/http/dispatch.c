@@ -12,6 +12,7 @@
 #include "app.h"
 #include "domain/timestamp.h"
 #include "log.h"
+#include "metrics.h"
 #include "util/random.h"
 
 /* How long a request waits for a pooled connection before answering 503. */
@@ -216,8 +217,11 @@ dispatch_finish(struct request *req, struct response *res)
     req->body = NULL;
     free(res->body);
     res->body = NULL;
+    double seconds = (double)(monotonic_us() - req->started_us) / 1e6;
+    if (req->app->metrics)
+        metrics_observe(req->app->metrics, req->route, res->status, seconds);
     log_info("request", "{s:s, s:s, s:i, s:f, s:s}", "method",
              req->method_name ? req->method_name : "OTHER", "route",
              req->route ? req->route->name : "unmatched", "status", res->status, "duration_ms",
-             (double)(monotonic_us() - req->started_us) / 1000.0, "request_id", req->request_id);
+             seconds * 1000.0, "request_id", req->request_id);
 }

@@ -67,9 +67,10 @@ router_allow_header(unsigned mask, char *out, size_t size)
     for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
         if (!(mask & methods[i].bit))
             continue;
-        int n = snprintf(out + used, size - used, "%s%s", used ? ", " : "", methods[i].names);
-        if (n < 0 || (size_t)n >= size - used)
-            break;
-        used += (size_t)n;
+        size_t need = (used ? 2 : 0) + strlen(methods[i].names);
+        if (used + need >= size)
+            break; /* never leave half a method name */
+        used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "",
+                                 methods[i].names);
     }
 }
