@@ -10,14 +10,18 @@ jobs=$(nproc 2>/dev/null || echo 2)
 step() { printf '\n==> %s\n' "$*"; }
 
 step "build (ASan + UBSan) and unit tests"
-make -s -j"$jobs" SANITIZE=1 build/asan/oihwatch unit
+make -s -j"$jobs" SANITIZE=1 build/asan/oihwatch $(ls tests/unit/test_*.c | sed 's|tests/unit/\(.*\)\.c|build/asan/tests/\1|')
+for t in build/asan/tests/test_*; do
+    out=$("$t" 2>&1) || { echo "$out" >&2; echo "FAILED: $t" >&2; exit 1; }
+    echo "  ok  $t ($(echo "$out" | grep -c '^\[       OK \]') tests)"
+done
 
 step "unit tests under valgrind"
 make -s -j"$jobs" $(ls tests/unit/test_*.c | sed 's|tests/unit/\(.*\)\.c|build/tests/\1|')
 for t in build/tests/test_*; do
     valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
-        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=9 "$t" >/dev/null ||
-        { echo "valgrind found errors in $t" >&2; exit 1; }
+        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=9 "$t" \
+        >"$t.valgrind.log" 2>&1 || { cat "$t.valgrind.log" >&2; echo "valgrind: $t" >&2; exit 1; }
     echo "  ok  $t"
 done
 
