@@ -37,6 +37,9 @@ bool load_patient(struct request *req, struct response *res, struct patient *out
 bool path_uuid(struct request *req, struct response *res, int i, char out[37]);
 /* Adapts req->query to the parse layer's param_get_fn. */
 const char *query_param(const void *req, const char *name);
+/* Ends query-parameter validation: when errs holds errors, replies 400 naming each
+ * parameter and returns false. Cleans errs up either way. */
+bool finish_query(struct response *res, struct field_errors *errs);
 /* Adds a "next_cursor" member: the cursor text, or null when there is no next page. */
 void set_next_cursor(json_t *body, bool more, int64_t key, const char *id);
 

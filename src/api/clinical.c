@@ -108,11 +108,7 @@ trend_params(struct request *req, struct response *res, const struct patient *p,
         tp->from = tp->to - TREND_DEFAULT_DAYS + 1;
     if (!errs.count && (tp->from > tp->to || tp->to - tp->from + 1 > TREND_MAX_DAYS))
         field_errors_add_param(&errs, "from", "must be on or before to, at most 730 days before");
-    bool ok = errs.count == 0;
-    if (!ok)
-        reply_problem_errors(res, 400, "A query parameter is invalid.", &errs);
-    field_errors_cleanup(&errs);
-    return ok;
+    return finish_query(res, &errs);
 }
 
 void
@@ -209,23 +205,12 @@ risk_params(struct request *req, struct response *res, struct risk_window *w)
 {
     struct field_errors errs = {0};
     bool has_as_of;
-    const char *days = req->query(req, "window_days");
     w->as_of = req->now;
     w->days = 90;
     parse_time_param(query_param, req, "as_of", &has_as_of, &w->as_of, &errs);
-    if (days) {
-        char *end = NULL;
-        long v = strtol(days, &end, 10);
-        if (days[0] < '0' || days[0] > '9' || *end != '\0' || v < 28 || v > 365)
-            field_errors_add_param(&errs, "window_days", "must be an integer from 28 to 365");
-        else
-            w->days = (int)v;
-    }
-    bool ok = errs.count == 0;
-    if (!ok)
-        reply_problem_errors(res, 400, "A query parameter is invalid.", &errs);
-    field_errors_cleanup(&errs);
-    return ok;
+    parse_int_param(query_param, req, "window_days", 28, 365, "must be an integer from 28 to 365",
+                    &w->days, &errs);
+    return finish_query(res, &errs);
 }
 
 void

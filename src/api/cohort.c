@@ -38,11 +38,7 @@ cohort_params(struct request *req, struct response *res, enum risk_level *level,
     if (text && risk_level_parse(text, level) < 0)
         field_errors_add_param(&errs, "level", "must be low, moderate or high");
     parse_page_params(query_param, req, pp, &errs);
-    bool ok = errs.count == 0;
-    if (!ok)
-        reply_problem_errors(res, 400, "A query parameter is invalid.", &errs);
-    field_errors_cleanup(&errs);
-    return ok;
+    return finish_query(res, &errs);
 }
 
 void

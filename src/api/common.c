@@ -74,3 +74,13 @@ set_next_cursor(json_t *body, bool more, int64_t key, const char *id)
     cursor_encode(&c, text);
     json_object_set_new(body, "next_cursor", json_string(text));
 }
+
+bool
+finish_query(struct response *res, struct field_errors *errs)
+{
+    bool ok = errs->count == 0;
+    if (!ok)
+        reply_problem_errors(res, 400, "A query parameter is invalid.", errs);
+    field_errors_cleanup(errs);
+    return ok;
+}

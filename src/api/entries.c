@@ -125,13 +125,9 @@ parse_list_query(struct request *req, struct response *res, struct entry_query *
     parse_time_param(query_param, req, "from", &q->has_from, &q->from, &errs);
     parse_time_param(query_param, req, "to", &q->has_to, &q->to, &errs);
     parse_page_params(query_param, req, pp, &errs);
-    bool ok = errs.count == 0;
-    if (!ok)
-        reply_problem_errors(res, 400, "A query parameter is invalid.", &errs);
-    field_errors_cleanup(&errs);
     q->after = pp->has_cursor ? &pp->cursor : NULL;
     q->limit = pp->limit;
-    return ok;
+    return finish_query(res, &errs);
 }
 
 static void

@@ -447,21 +447,32 @@ parse_token_body(json_t *root, struct token_input *out, struct field_errors *err
 }
 
 int
+parse_int_param(param_get_fn *get, const void *ctx, const char *name, long min, long max,
+                const char *detail, int *out, struct field_errors *errs)
+{
+    const char *text = get(ctx, name);
+    char *end = NULL;
+    if (!text)
+        return 0;
+    long v = strtol(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || *end != '\0' || v < min || v > max) {
+        field_errors_add_param(errs, name, detail);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+int
 parse_page_params(param_get_fn *get, const void *ctx, struct page_params *out,
                   struct field_errors *errs)
 {
-    const char *limit = get(ctx, "limit"), *cursor = get(ctx, "cursor");
+    const char *cursor = get(ctx, "cursor");
     size_t before = errs->count;
     out->limit = 100;
     out->has_cursor = false;
-    if (limit) {
-        char *end = NULL;
-        long v = strtol(limit, &end, 10);
-        if (limit[0] < '0' || limit[0] > '9' || *end != '\0' || v < 1 || v > 500)
-            field_errors_add_param(errs, "limit", "must be an integer from 1 to 500");
-        else
-            out->limit = (int)v;
-    }
+    parse_int_param(get, ctx, "limit", 1, 500, "must be an integer from 1 to 500", &out->limit,
+                    errs);
     if (cursor) {
         if (cursor_decode(cursor, &out->cursor) < 0)
             field_errors_add_param(errs, "cursor", "is not a cursor returned by this API");

@@ -71,6 +71,10 @@ struct page_params {
     struct cursor cursor;
 };
 
+/* An optional integer parameter in [min, max]; *out keeps its default when absent.
+ * 0, or -1 with errs filled with detail. */
+int parse_int_param(param_get_fn *get, const void *ctx, const char *name, long min, long max,
+                    const char *detail, int *out, struct field_errors *errs);
 /* limit (1..500, default 100) and cursor; 0, or -1 with errs filled. */
 int parse_page_params(param_get_fn *get, const void *ctx, struct page_params *out,
                       struct field_errors *errs);

@@ -61,11 +61,9 @@ patients_list(struct request *req, struct response *res)
     struct page_params pp;
     struct field_errors errs = {0};
     const char *ref = req->query(req, "external_ref");
-    if (parse_page_params(query_param, req, &pp, &errs) < 0) {
-        reply_problem_errors(res, 400, "A query parameter is invalid.", &errs);
-        field_errors_cleanup(&errs);
+    parse_page_params(query_param, req, &pp, &errs);
+    if (!finish_query(res, &errs))
         return;
-    }
     struct patient_page page;
     enum db_status st = db_patient_list(req->db, &req->who, ref, pp.has_cursor ? &pp.cursor : NULL,
                                         pp.limit, &page);
