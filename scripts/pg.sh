@@ -25,8 +25,18 @@ let_postgres_reach() {
     done
 }
 
+# A port nothing listens on (bash's /dev/tcp: no python or netcat needed on a fresh machine).
 free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+    local p
+    for _ in $(seq 1 200); do
+        p=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    echo "no free port found" >&2
+    return 1
 }
 
 case "$cmd" in
