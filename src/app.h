@@ -18,6 +18,7 @@ struct route;
 struct app {
     struct config cfg;
     struct db_pool *pool;
+    struct db_pool *read_pool; /* DATABASE_READ_URL's replica, or NULL */
     struct catalog catalog;
     struct zone_list zones;
     char *medications_json; /* the GET /v1/medications body, built once */

@@ -34,6 +34,8 @@ static const struct setting settings[] = {
     {"OIHWATCH_PER_IP_CONNECTIONS", SET_INT, "0", 0, 65536, FIELD(per_ip_connections)},
     {"OIHWATCH_DRAIN_TIMEOUT", SET_INT, "10", 0, 3600, FIELD(drain_timeout_s)},
     {"OIHWATCH_DB_CONNECT_TIMEOUT", SET_INT, "3", 1, 60, FIELD(db_connect_timeout_s)},
+    {"OIHWATCH_TLS_CERT", SET_STRING, "", 0, 0, FIELD(tls_cert)},
+    {"OIHWATCH_TLS_KEY", SET_STRING, "", 0, 0, FIELD(tls_key)},
     {"OIHWATCH_RISK_WORKER", SET_BOOL, "1", 0, 0, FIELD(risk_worker)},
     {"OIHWATCH_RISK_DEBOUNCE_MS", SET_INT, "1000", 0, 60000, FIELD(risk_debounce_ms)},
     {"OIHWATCH_RISK_MAX_DELAY_MS", SET_INT, "5000", 100, 600000, FIELD(risk_max_delay_ms)},
@@ -166,5 +168,12 @@ config_load(struct config *cfg, config_getenv_fn *get, char *err, size_t errsize
     }
     if (cfg->db_pool == 0)
         cfg->db_pool = cfg->threads;
+    if ((cfg->tls_cert[0] != '\0') != (cfg->tls_key[0] != '\0')) {
+        (void)snprintf(err, errsize, "%s",
+                       cfg->tls_cert[0]
+                           ? "OIHWATCH_TLS_KEY is required when OIHWATCH_TLS_CERT is set"
+                           : "OIHWATCH_TLS_CERT is required when OIHWATCH_TLS_KEY is set");
+        return -1;
+    }
     return 0;
 }

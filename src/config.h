@@ -23,6 +23,8 @@ struct config {
     int per_ip_connections;
     int drain_timeout_s;
     int db_connect_timeout_s;
+    char tls_cert[1024]; /* PEM file paths; both empty, or both set */
+    char tls_key[1024];
     bool risk_worker;
     int risk_debounce_ms;
     int risk_max_delay_ms;

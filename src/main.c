@@ -24,6 +24,7 @@
 /* How long serve keeps trying to reach the database at start-up (a container may start
  * before its database). */
 #define STARTUP_DB_WAIT_S 60
+#define STARTUP_SCHEMA_WAIT_S 600
 
 static const char *
 real_getenv(const char *name)
@@ -46,6 +47,24 @@ connect_with_retry(const struct config *cfg)
     }
 }
 
+/* With OIHWATCH_AUTO_MIGRATE=0 a migration Job may still be running: wait for the schema
+ * rather than crash-looping until it is done. */
+static int
+wait_for_schema(struct db_conn *c)
+{
+    int version = 0, expected = db_expected_schema_version();
+    for (int waited = 0; waited <= STARTUP_SCHEMA_WAIT_S; waited++) {
+        if (db_schema_version(c, &version) == DB_OK && version >= expected)
+            return 0;
+        if (waited % 30 == 0)
+            log_warn("waiting for migrations (OIHWATCH_AUTO_MIGRATE=0)", "{s:i, s:i}",
+                     "schema_version", version, "expected", expected);
+        sleep(1);
+    }
+    log_error("the schema was not migrated in time; run oihwatch migrate", NULL);
+    return -1;
+}
+
 /* Migrations (unless disabled) and the reference data held in memory. */
 static int
 prepare_app(struct app *app)
@@ -56,7 +75,7 @@ prepare_app(struct app *app)
         log_error("cannot connect to the database", NULL);
         return -1;
     }
-    if (app->cfg.auto_migrate && db_migrate(c, &applied) < 0)
+    if (app->cfg.auto_migrate ? db_migrate(c, &applied) < 0 : wait_for_schema(c) < 0)
         goto out;
     if (db_catalog_load(c, &app->catalog) != DB_OK || db_zones_load(c, &app->zones) != DB_OK) {
         log_error("cannot load the medication catalog or time zones; is the schema migrated?",
@@ -76,6 +95,7 @@ app_cleanup(struct app *app)
     risk_worker_stop(app->worker);
     metrics_free(app->metrics);
     db_pool_free(app->pool);
+    db_pool_free(app->read_pool);
     catalog_cleanup(&app->catalog);
     zone_list_cleanup(&app->zones);
     free(app->medications_json);
@@ -103,6 +123,9 @@ serve(struct app *app)
     if (prepare_app(app) < 0)
         return 1;
     app->pool = db_pool_new(app->cfg.database_url, app->cfg.db_pool, app->cfg.db_connect_timeout_s);
+    if (app->cfg.database_read_url[0])
+        app->read_pool = db_pool_new(app->cfg.database_read_url, app->cfg.db_pool,
+                                     app->cfg.db_connect_timeout_s);
     app->routes = api_routes;
     app->nroutes = api_routes_count;
     app->metrics = metrics_new(api_routes, api_routes_count);

@@ -41,7 +41,7 @@ const char *query_param(const void *req, const char *name);
  * parameter and returns false. Cleans errs up either way. */
 bool finish_query(struct response *res, struct field_errors *errs);
 /* Adds a "next_cursor" member: the cursor text, or null when there is no next page. */
-void set_next_cursor(json_t *body, bool more, int64_t key, const char *id);
+void set_next_cursor(json_t *body, bool more, enum cursor_kind kind, int64_t key, const char *id);
 
 /* --- JSON of resources (render.c); every function returns a new object --- */
 json_t *render_patient(const struct patient *p);

@@ -12,6 +12,8 @@
 #include "db/series.h"
 #include "domain/timestamp.h"
 
+#define DAY_US INT64_C(86400000000)
+
 static const char notice[] = "Screening signal for clinical review; not a diagnosis. Rule out "
                              "disease progression, tolerance, withdrawal and opioid use disorder.";
 
@@ -64,6 +66,10 @@ summary_json(const struct trend_summary *s)
                      s->days_with_pain, "days_with_opioid", s->days_with_opioid);
 }
 
+/* Calendar days a trend may cover: no entry is older than 2000-01-01 (ENTRY_EARLIEST_US),
+ * and 9999-12-30 leaves the day after the range representable. */
+enum { DAY_2000_01_01 = 10957, DAY_9999_12_30 = 2932895 };
+
 /* A "YYYY-MM-DD" parameter; 0 when absent or valid, -1 after recording the error. */
 static int
 date_param(struct request *req, const char *name, bool *has, int32_t *out,
@@ -71,8 +77,9 @@ date_param(struct request *req, const char *name, bool *has, int32_t *out,
 {
     const char *text = req->query(req, name);
     *has = text != NULL;
-    if (text && date_parse(text, out) < 0) {
-        field_errors_add_param(errs, name, "must be a calendar date such as 2026-03-01");
+    if (text && (date_parse(text, out) < 0 || *out < DAY_2000_01_01 || *out > DAY_9999_12_30)) {
+        field_errors_add_param(errs, name,
+                               "must be a calendar date from 2000-01-01, such as 2026-03-01");
         return -1;
     }
     return 0;
@@ -207,7 +214,10 @@ risk_params(struct request *req, struct response *res, struct risk_window *w)
     bool has_as_of;
     w->as_of = req->now;
     w->days = 90;
-    parse_time_param(query_param, req, "as_of", &has_as_of, &w->as_of, &errs);
+    /* a day of slack: "as of the end of today" in a zone ahead of UTC */
+    if (parse_time_param(query_param, req, "as_of", &has_as_of, &w->as_of, &errs) == 0 &&
+        has_as_of && (w->as_of < ENTRY_EARLIEST_US || w->as_of > req->now + DAY_US))
+        field_errors_add_param(&errs, "as_of", "must be a time from 2000-01-01 to a day from now");
     parse_int_param(query_param, req, "window_days", 28, 365, "must be an integer from 28 to 365",
                     &w->days, &errs);
     return finish_query(res, &errs);

@@ -37,7 +37,7 @@ cohort_params(struct request *req, struct response *res, enum risk_level *level,
     *level = LEVEL_LOW;
     if (text && risk_level_parse(text, level) < 0)
         field_errors_add_param(&errs, "level", "must be low, moderate or high");
-    parse_page_params(query_param, req, pp, &errs);
+    parse_page_params(query_param, req, CURSOR_SCORE, pp, &errs);
     return finish_query(res, &errs);
 }
 
@@ -60,7 +60,7 @@ cohort_list(struct request *req, struct response *res)
         json_array_append_new(list, cohort_row_json(&page.rows[i]));
     json_t *body = json_pack("{s:o}", "patients", list);
     const struct cohort_row *last = page.count ? &page.rows[page.count - 1] : NULL;
-    set_next_cursor(body, page.more, last ? last->score : 0, last ? last->patient_id : "");
+    set_next_cursor(body, page.more, CURSOR_SCORE, last ? last->score : 0, last ? last->patient_id : "");
     reply_json(res, 200, body);
     cohort_page_cleanup(&page);
 }

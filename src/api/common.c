@@ -62,7 +62,7 @@ query_param(const void *req, const char *name)
 }
 
 void
-set_next_cursor(json_t *body, bool more, int64_t key, const char *id)
+set_next_cursor(json_t *body, bool more, enum cursor_kind kind, int64_t key, const char *id)
 {
     char text[CURSOR_TEXT_MAX];
     struct cursor c = {.key = key};
@@ -71,7 +71,7 @@ set_next_cursor(json_t *body, bool more, int64_t key, const char *id)
         return;
     }
     (void)snprintf(c.id, sizeof(c.id), "%s", id);
-    cursor_encode(&c, text);
+    cursor_encode(&c, kind, text);
     json_object_set_new(body, "next_cursor", json_string(text));
 }
 

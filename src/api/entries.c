@@ -124,7 +124,7 @@ parse_list_query(struct request *req, struct response *res, struct entry_query *
     struct field_errors errs = {0};
     parse_time_param(query_param, req, "from", &q->has_from, &q->from, &errs);
     parse_time_param(query_param, req, "to", &q->has_to, &q->to, &errs);
-    parse_page_params(query_param, req, pp, &errs);
+    parse_page_params(query_param, req, CURSOR_TIME, pp, &errs);
     q->after = pp->has_cursor ? &pp->cursor : NULL;
     q->limit = pp->limit;
     return finish_query(res, &errs);
@@ -156,7 +156,7 @@ list_entries(struct request *req, struct response *res, bool pain)
         key = pain ? page.pain[page.count - 1].entry.recorded_at : page.dose[page.count - 1].taken_at;
         id = pain ? page.pain[page.count - 1].entry.id : page.dose[page.count - 1].id;
     }
-    set_next_cursor(body, page.more, key, id);
+    set_next_cursor(body, page.more, CURSOR_TIME, key, id);
     reply_json(res, 200, body);
     entry_page_cleanup(&page);
 }

@@ -24,8 +24,10 @@ ops_readyz(struct request *req, struct response *res)
         reply_unavailable(res);
         return;
     }
-    if (version != expected) {
-        reply_problem(res, 503, "The database schema is not at the expected migration.");
+    /* a newer schema is fine: during a rolling upgrade the new release migrates first, and
+     * the old replicas must keep serving (migrations only add) */
+    if (version < expected) {
+        reply_problem(res, 503, "The database schema is older than this release expects.");
         res->retry_after = 5;
         return;
     }

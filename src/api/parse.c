@@ -463,9 +463,19 @@ parse_int_param(param_get_fn *get, const void *ctx, const char *name, long min, 
     return 0;
 }
 
+/* The keys a list can hand out: anything else was not made by this API. */
+static bool
+cursor_key_ok(enum cursor_kind kind, int64_t key)
+{
+    static const int64_t year_10000_us = INT64_C(253402300800000000);
+    if (kind == CURSOR_SCORE)
+        return key >= 0 && key <= 100;
+    return key >= ENTRY_EARLIEST_US && key < year_10000_us;
+}
+
 int
-parse_page_params(param_get_fn *get, const void *ctx, struct page_params *out,
-                  struct field_errors *errs)
+parse_page_params(param_get_fn *get, const void *ctx, enum cursor_kind kind,
+                  struct page_params *out, struct field_errors *errs)
 {
     const char *cursor = get(ctx, "cursor");
     size_t before = errs->count;
@@ -474,7 +484,7 @@ parse_page_params(param_get_fn *get, const void *ctx, struct page_params *out,
     parse_int_param(get, ctx, "limit", 1, 500, "must be an integer from 1 to 500", &out->limit,
                     errs);
     if (cursor) {
-        if (cursor_decode(cursor, &out->cursor) < 0)
+        if (cursor_decode(cursor, kind, &out->cursor) < 0 || !cursor_key_ok(kind, out->cursor.key))
             field_errors_add_param(errs, "cursor", "is not a cursor returned by this API");
         else
             out->has_cursor = true;

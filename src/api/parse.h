@@ -75,9 +75,10 @@ struct page_params {
  * 0, or -1 with errs filled with detail. */
 int parse_int_param(param_get_fn *get, const void *ctx, const char *name, long min, long max,
                     const char *detail, int *out, struct field_errors *errs);
-/* limit (1..500, default 100) and cursor; 0, or -1 with errs filled. */
-int parse_page_params(param_get_fn *get, const void *ctx, struct page_params *out,
-                      struct field_errors *errs);
+/* limit (1..500, default 100) and a cursor of the given kind whose key lies in the kind's
+ * range (times from 2000 to 9999, scores 0..100); 0, or -1 with errs filled. */
+int parse_page_params(param_get_fn *get, const void *ctx, enum cursor_kind kind,
+                      struct page_params *out, struct field_errors *errs);
 /* An optional RFC 3339 timestamp parameter; 0, or -1 with errs filled. A space where the
  * offset's '+' belongs is read as '+' (a '+' left unescaped in a URL decodes to space). */
 int parse_time_param(param_get_fn *get, const void *ctx, const char *name, bool *has,

@@ -51,7 +51,7 @@ reply_patient_page(struct response *res, const struct patient_page *page)
         json_array_append_new(list, render_patient(&page->items[i]));
     json_t *body = json_pack("{s:o}", "patients", list);
     const struct patient *last = page->count ? &page->items[page->count - 1] : NULL;
-    set_next_cursor(body, page->more, last ? last->created_at : 0, last ? last->id : "");
+    set_next_cursor(body, page->more, CURSOR_TIME, last ? last->created_at : 0, last ? last->id : "");
     reply_json(res, 200, body);
 }
 
@@ -61,7 +61,7 @@ patients_list(struct request *req, struct response *res)
     struct page_params pp;
     struct field_errors errs = {0};
     const char *ref = req->query(req, "external_ref");
-    parse_page_params(query_param, req, &pp, &errs);
+    parse_page_params(query_param, req, CURSOR_TIME, &pp, &errs);
     if (!finish_query(res, &errs))
         return;
     struct patient_page page;

@@ -77,7 +77,7 @@ run_batch(struct risk_worker *w)
     return n;
 }
 
-/* Refreshes the backlog gauge; counted only when idle, where it costs nothing. */
+/* Refreshes the backlog gauge after each round (a count over a small table). */
 static void
 count_backlog(struct risk_worker *w)
 {
@@ -114,7 +114,7 @@ worker_main(void *arg)
 {
     struct risk_worker *w = arg;
     long long last_stale = monotonic_ms() - STALE_EVERY_MS;
-    int n = 0;
+    int n = 1; /* the first round starts at once */
     while (idle(w, n > 0 ? 0 : IDLE_MS)) {
         if (!ensure_connection(w)) {
             n = 0;
@@ -125,7 +125,7 @@ worker_main(void *arg)
             last_stale = monotonic_ms();
         }
         n = run_batch(w);
-        if (n == 0)
+        if (n >= 0)
             count_backlog(w);
         if (n < 0) { /* remade on the next round, after an idle pause */
             db_disconnect(w->db);

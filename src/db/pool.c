@@ -1,6 +1,7 @@
 /* A fixed pool of connections, one per worker thread. Slow work (connecting, rolling back)
  * happens outside the mutex; the mutex only guards which slot is free. While the database
  * is down, acquire fails fast instead of letting every request wait out a connect timeout. */
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -138,24 +139,40 @@ in_backoff(struct db_pool *pool)
     return backoff;
 }
 
-/* Connects c if it has no live connection. Returns false when the database is unreachable. */
+/* True when an idle connection should not be trusted: its server said something. We never
+ * LISTEN, so a pooled connection only receives unasked-for data when the server ends the
+ * session (a shutdown, restart or failover sends a FATAL message, then closes). One
+ * non-blocking poll: far cheaper than failing the request that would use the connection. */
 static bool
+server_closed(PGconn *pg)
+{
+    struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
+    if (p.fd < 0)
+        return true;
+    return poll(&p, 1, 0) != 0;
+}
+
+enum connect_result { CONNECTED, CONNECT_FAILED, CONNECT_SKIPPED };
+
+/* Connects c if it has no live connection. While another request's connect failed moments
+ * ago, it does not try (CONNECT_SKIPPED), so a dead database costs each request nothing. */
+static enum connect_result
 ensure_connected(struct db_pool *pool, struct db_conn *c)
 {
-    if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
-        return true;
+    if (c->pg && PQstatus(c->pg) == CONNECTION_OK && !server_closed(c->pg))
+        return CONNECTED;
     PQfinish(c->pg);
     c->pg = NULL;
     if (in_backoff(pool))
-        return false;
+        return CONNECT_SKIPPED;
     c->pg = db_open(pool->url, pool->connect_timeout_s);
     if (PQstatus(c->pg) == CONNECTION_OK)
-        return true;
+        return CONNECTED;
     atomic_fetch_add(&pool->connect_failures, 1);
     log_warn("database connect failed", "{s:i}", "slot", c->slot);
     PQfinish(c->pg);
     c->pg = NULL;
-    return false;
+    return CONNECT_FAILED;
 }
 
 struct db_conn *
@@ -164,8 +181,9 @@ db_pool_acquire(struct db_pool *pool, int wait_ms)
     struct db_conn *c = wait_for_slot(pool, wait_ms);
     if (!c)
         return NULL;
-    if (!ensure_connected(pool, c)) {
-        put_slot(pool, c, true);
+    enum connect_result r = ensure_connected(pool, c);
+    if (r != CONNECTED) {
+        put_slot(pool, c, r == CONNECT_FAILED); /* a skipped try must not extend the backoff */
         return NULL;
     }
     return c;

@@ -1,5 +1,5 @@
-/* Cursor layout: one version byte, the key as 8 big-endian bytes, the 16 UUID bytes, all
- * hex-encoded. The version byte lets the layout change without misreading old cursors. */
+/* Cursor layout: one kind byte, the key as 8 big-endian bytes, the 16 UUID bytes, all
+ * hex-encoded. A new layout would take new kind values, so old cursors are never misread. */
 #include "domain/cursor.h"
 
 #include <ctype.h>
@@ -8,7 +8,7 @@
 
 #include "domain/uuid.h"
 
-enum { CURSOR_VERSION = 1, CURSOR_BYTES = 25 };
+enum { CURSOR_BYTES = 25 };
 
 static int
 hex_value(char c)
@@ -33,10 +33,10 @@ hex_decode(const char *text, uint8_t *out, size_t n)
 }
 
 void
-cursor_encode(const struct cursor *c, char out[CURSOR_TEXT_MAX])
+cursor_encode(const struct cursor *c, enum cursor_kind kind, char out[CURSOR_TEXT_MAX])
 {
     uint64_t key = (uint64_t)c->key;
-    char *p = out + snprintf(out, CURSOR_TEXT_MAX, "%02x", CURSOR_VERSION);
+    char *p = out + snprintf(out, CURSOR_TEXT_MAX, "%02x", (unsigned)kind);
     for (int shift = 56; shift >= 0; shift -= 8)
         p += snprintf(p, 3, "%02x", (unsigned)((key >> shift) & 0xff));
     for (const char *u = c->id; *u; u++) {
@@ -47,11 +47,11 @@ cursor_encode(const struct cursor *c, char out[CURSOR_TEXT_MAX])
 }
 
 int
-cursor_decode(const char *text, struct cursor *out)
+cursor_decode(const char *text, enum cursor_kind kind, struct cursor *out)
 {
     uint8_t b[CURSOR_BYTES];
     if (!text || strlen(text) != 2 * CURSOR_BYTES || hex_decode(text, b, CURSOR_BYTES) < 0 ||
-        b[0] != CURSOR_VERSION)
+        b[0] != (uint8_t)kind)
         return -1;
     uint64_t key = 0;
     for (int i = 1; i <= 8; i++)

@@ -12,9 +12,17 @@ struct cursor {
     char id[37];
 };
 
+/* What a list sorts by. The kind is written into the cursor, so a cursor of one list is
+ * refused by another instead of being read as the wrong kind of key. */
+enum cursor_kind {
+    CURSOR_TIME = 1,  /* key: microseconds since the epoch */
+    CURSOR_SCORE = 2, /* key: a risk score */
+};
+
 /* Writes c as 50 lowercase hex characters and a NUL. */
-void cursor_encode(const struct cursor *c, char out[CURSOR_TEXT_MAX]);
-/* Parses text written by cursor_encode; returns 0, or -1 for anything else. */
-int cursor_decode(const char *text, struct cursor *out);
+void cursor_encode(const struct cursor *c, enum cursor_kind kind, char out[CURSOR_TEXT_MAX]);
+/* Parses text written by cursor_encode for the same kind; returns 0, or -1 for anything
+ * else. The key's range is the caller's to check. */
+int cursor_decode(const char *text, enum cursor_kind kind, struct cursor *out);
 
 #endif

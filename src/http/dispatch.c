@@ -25,8 +25,11 @@ parse_method(struct request *req, const char *m)
     static const struct {
         const char *name;
         enum http_method method;
-    } methods[] = {{"GET", HTTP_GET},   {"HEAD", HTTP_GET},      {"POST", HTTP_POST},
-                   {"PUT", HTTP_PUT},   {"DELETE", HTTP_DELETE}};
+    } methods[] = {{"GET", HTTP_GET},
+                   {"HEAD", HTTP_GET},
+                   {"POST", HTTP_POST},
+                   {"PUT", HTTP_PUT},
+                   {"DELETE", HTTP_DELETE}};
     for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
         if (strcmp(m, methods[i].name) == 0) {
             req->method = methods[i].method;
@@ -135,6 +138,20 @@ route_request(struct request *req, struct response *res, const struct dispatch_i
     return true;
 }
 
+/* Moves a read-only request to the replica's pool once the primary has authenticated it
+ * (tokens are always checked on the primary, so a revocation takes effect at once). If the
+ * replica cannot be reached, the primary serves the read instead. */
+static void
+use_replica(struct request *req)
+{
+    struct db_conn *replica = db_pool_acquire(req->app->read_pool, DB_WAIT_MS);
+    if (!replica)
+        return;
+    db_pool_release(req->app->pool, req->db);
+    req->db = replica;
+    req->db_is_replica = true;
+}
+
 /* Database checkout, bearer token and role; false after replying. */
 static bool
 authorize(struct request *req, struct response *res)
@@ -168,6 +185,8 @@ authorize(struct request *req, struct response *res)
         reply_problem(res, 403, "This role may not do this.");
         return false;
     }
+    if ((route->flags & ROUTE_READ) && req->app->read_pool)
+        use_replica(req);
     return true;
 }
 
@@ -211,7 +230,7 @@ dispatch_request(struct request *req, struct response *res, const struct dispatc
 void
 dispatch_finish(struct request *req, struct response *res)
 {
-    db_pool_release(req->app->pool, req->db);
+    db_pool_release(req->db_is_replica ? req->app->read_pool : req->app->pool, req->db);
     req->db = NULL;
     json_decref(req->body);
     req->body = NULL;

@@ -37,6 +37,7 @@ struct request {
     struct principal who;
     struct app *app;
     struct db_conn *db; /* checked out for the request when the route needs the database */
+    bool db_is_replica; /* db came from the read replica's pool */
     int64_t now;        /* microseconds since the epoch, taken once per request */
     /* Looks up a query parameter or a header; borrowed, valid for the request. */
     const char *(*query)(const struct request *req, const char *name);

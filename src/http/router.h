@@ -13,6 +13,7 @@ enum route_flags {
     ROUTE_PUBLIC = 1 << 0, /* no bearer token */
     ROUTE_BODY = 1 << 1,   /* takes a JSON body */
     ROUTE_DB = 1 << 2,     /* needs a database connection although public */
+    ROUTE_READ = 1 << 3,   /* read-only: may be served by DATABASE_READ_URL's replica */
 };
 
 struct route {

@@ -24,6 +24,7 @@ struct server {
     struct app *app;
     atomic_int in_flight;
     int port;
+    char *tls_cert, *tls_key; /* PEM text, kept for the daemon's lifetime */
 };
 
 struct request_ctx {
@@ -196,7 +197,8 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 static struct addrinfo *
 resolve_listen(const struct config *cfg)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
     char port[8];
@@ -210,28 +212,69 @@ resolve_listen(const struct config *cfg)
     return ai;
 }
 
+/* Reads a whole PEM file; new string (caller frees), or NULL (logged, naming the setting). */
+static char *
+read_pem(const char *path, const char *setting)
+{
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    long len = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+        text = xmalloc((size_t)len + 1);
+        if (fread(text, 1, (size_t)len, f) != (size_t)len) {
+            free(text);
+            text = NULL;
+        } else {
+            text[len] = '\0';
+        }
+    }
+    if (f)
+        (void)fclose(f);
+    if (!text)
+        log_error("cannot read TLS file", "{s:s, s:s}", "setting", setting, "path", path);
+    return text;
+}
+
 static struct MHD_Daemon *
 start_daemon(struct server *srv, const struct sockaddr *addr, bool ipv6)
 {
     const struct config *cfg = &srv->app->cfg;
-    struct MHD_OptionItem options[] = {
+    bool tls = srv->tls_cert != NULL;
+    struct MHD_OptionItem options[16] = {
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL}, /* first, or MHD warns */
-        {MHD_OPTION_SOCK_ADDR, 0, (void *)(uintptr_t)addr}, /* MHD only reads it */
+        {MHD_OPTION_SOCK_ADDR, 0, (void *)(uintptr_t)addr},       /* MHD only reads it */
         {MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, cfg->conn_timeout_s, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
-        {cfg->per_ip_connections > 0 ? MHD_OPTION_PER_IP_CONNECTION_LIMIT : MHD_OPTION_END,
-         cfg->per_ip_connections, NULL},
-        {MHD_OPTION_END, 0, NULL},
     };
+    size_t n = 8; /* the optional ones follow; the zeroed rest is MHD_OPTION_END */
+    if (tls) {
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
+    }
+    if (cfg->per_ip_connections > 0)
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                               cfg->per_ip_connections, NULL};
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (ipv6)
         flags |= MHD_USE_IPv6;
+    if (tls)
+        flags |= MHD_USE_TLS;
     return MHD_start_daemon(flags, (uint16_t)cfg->listen_port, NULL, NULL, on_request, srv,
                             MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+}
+
+static void
+free_server(struct server *srv)
+{
+    if (srv->tls_key)
+        explicit_bzero(srv->tls_key, strlen(srv->tls_key));
+    free(srv->tls_key);
+    free(srv->tls_cert);
+    free(srv);
 }
 
 struct server *
@@ -243,12 +286,17 @@ server_start(struct app *app)
     struct server *srv = xcalloc(1, sizeof(*srv));
     srv->app = app;
     atomic_init(&srv->in_flight, 0);
-    srv->daemon = start_daemon(srv, ai->ai_addr, ai->ai_family == AF_INET6);
+    if (app->cfg.tls_cert[0]) {
+        srv->tls_cert = read_pem(app->cfg.tls_cert, "OIHWATCH_TLS_CERT");
+        srv->tls_key = read_pem(app->cfg.tls_key, "OIHWATCH_TLS_KEY");
+    }
+    if (!app->cfg.tls_cert[0] || (srv->tls_cert && srv->tls_key))
+        srv->daemon = start_daemon(srv, ai->ai_addr, ai->ai_family == AF_INET6);
     freeaddrinfo(ai);
     if (!srv->daemon) {
-        log_error("cannot listen", "{s:s, s:i}", "host", app->cfg.listen_host, "port",
-                  app->cfg.listen_port);
-        free(srv);
+        log_error("cannot listen", "{s:s, s:i, s:b}", "host", app->cfg.listen_host, "port",
+                  app->cfg.listen_port, "tls", app->cfg.tls_cert[0] != '\0');
+        free_server(srv);
         return NULL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -278,5 +326,5 @@ server_stop(struct server *srv, int drain_s)
     MHD_stop_daemon(srv->daemon);
     if (listener != MHD_INVALID_SOCKET)
         close(listener);
-    free(srv);
+    free_server(srv);
 }

@@ -30,9 +30,9 @@ expect_round_trip(int64_t key, const char *id)
     struct cursor in = cursor_of(key, id), out;
     char text[CURSOR_TEXT_MAX];
     memset(&out, 0x55, sizeof(out));
-    cursor_encode(&in, text);
+    cursor_encode(&in, CURSOR_TIME, text);
     assert_int_equal(strlen(text), 50);
-    assert_int_equal(cursor_decode(text, &out), 0);
+    assert_int_equal(cursor_decode(text, CURSOR_TIME, &out), 0);
     assert_int_equal(out.key, key);
     assert_string_equal(out.id, id);
 }
@@ -43,7 +43,7 @@ test_encode_writes_version_key_and_id_as_hex(void **state)
     (void)state;
     struct cursor c = cursor_of(1, ID);
     char text[CURSOR_TEXT_MAX];
-    cursor_encode(&c, text);
+    cursor_encode(&c, CURSOR_TIME, text);
     assert_string_equal(text, "01"
                               "0000000000000001"
                               "00112233445566778899aabbccddeeff");
@@ -55,10 +55,10 @@ test_encode_writes_negative_key_in_twos_complement(void **state)
     (void)state;
     struct cursor c = cursor_of(-1, ID);
     char text[CURSOR_TEXT_MAX];
-    cursor_encode(&c, text);
+    cursor_encode(&c, CURSOR_TIME, text);
     assert_string_equal(text, "01ffffffffffffffff00112233445566778899aabbccddeeff");
     c = cursor_of(INT64_C(0x0123456789abcdef), ID);
-    cursor_encode(&c, text);
+    cursor_encode(&c, CURSOR_TIME, text);
     assert_string_equal(text, "010123456789abcdef00112233445566778899aabbccddeeff");
 }
 
@@ -68,7 +68,7 @@ test_encoded_text_is_50_lowercase_hex_chars(void **state)
     (void)state;
     struct cursor c = cursor_of(INT64_MIN, "abcdefab-cdef-4abc-8def-abcdefabcdef");
     char text[CURSOR_TEXT_MAX];
-    cursor_encode(&c, text);
+    cursor_encode(&c, CURSOR_TIME, text);
     assert_int_equal(strlen(text), 50);
     assert_int_equal(strspn(text, "0123456789abcdef"), 50);
 }
@@ -81,9 +81,9 @@ test_encode_of_uppercase_id_is_lowercase_and_decodes(void **state)
     (void)state;
     struct cursor c = cursor_of(42, "ABCDEFAB-CDEF-4ABC-8DEF-ABCDEFABCDEF"), out;
     char text[CURSOR_TEXT_MAX];
-    cursor_encode(&c, text);
+    cursor_encode(&c, CURSOR_TIME, text);
     assert_string_equal(text, "01000000000000002aabcdefabcdef4abc8defabcdefabcdef");
-    assert_int_equal(cursor_decode(text, &out), 0);
+    assert_int_equal(cursor_decode(text, CURSOR_TIME, &out), 0);
     assert_string_equal(out.id, "abcdefab-cdef-4abc-8def-abcdefabcdef");
 }
 
@@ -132,15 +132,15 @@ test_decode_rejects_wrong_length(void **state)
     struct cursor out;
     char text[80];
     (void)snprintf(text, sizeof(text), "010000000000000001%s", ID_HEX);
-    assert_int_equal(cursor_decode(text, &out), 0);
+    assert_int_equal(cursor_decode(text, CURSOR_TIME, &out), 0);
     text[49] = '\0';
-    assert_int_equal(cursor_decode(text, &out), -1);
+    assert_int_equal(cursor_decode(text, CURSOR_TIME, &out), -1);
     (void)snprintf(text, sizeof(text), "010000000000000001%s0", ID_HEX);
-    assert_int_equal(cursor_decode(text, &out), -1);
+    assert_int_equal(cursor_decode(text, CURSOR_TIME, &out), -1);
     (void)snprintf(text, sizeof(text), "010000000000000001%s00", ID_HEX);
-    assert_int_equal(cursor_decode(text, &out), -1);
-    assert_int_equal(cursor_decode("", &out), -1);
-    assert_int_equal(cursor_decode("01", &out), -1);
+    assert_int_equal(cursor_decode(text, CURSOR_TIME, &out), -1);
+    assert_int_equal(cursor_decode("", CURSOR_TIME, &out), -1);
+    assert_int_equal(cursor_decode("01", CURSOR_TIME, &out), -1);
 }
 
 static void
@@ -152,14 +152,14 @@ test_decode_rejects_non_hex(void **state)
     for (size_t pos = 0; pos < 50; pos += 7) {
         (void)snprintf(text, sizeof(text), "010000000000000001%s", ID_HEX);
         text[pos] = 'g';
-        if (cursor_decode(text, &out) != -1)
+        if (cursor_decode(text, CURSOR_TIME, &out) != -1)
             fail_msg("'g' at %zu accepted: %s", pos, text);
     }
     (void)snprintf(text, sizeof(text), "010000000000000001%s", ID_HEX);
     text[20] = '-';
-    assert_int_equal(cursor_decode(text, &out), -1);
+    assert_int_equal(cursor_decode(text, CURSOR_TIME, &out), -1);
     text[20] = ' ';
-    assert_int_equal(cursor_decode(text, &out), -1);
+    assert_int_equal(cursor_decode(text, CURSOR_TIME, &out), -1);
 }
 
 static void
@@ -169,11 +169,11 @@ test_decode_rejects_uppercase_hex(void **state)
     struct cursor out;
     assert_int_equal(cursor_decode("010000000000000001"
                                    "00112233445566778899AABBCCDDEEFF",
-                                   &out),
+                                   CURSOR_TIME, &out),
                      -1);
     assert_int_equal(cursor_decode("01000000000000000A"
                                    "00112233445566778899aabbccddeeff",
-                                   &out),
+                                   CURSOR_TIME, &out),
                      -1);
 }
 
@@ -186,9 +186,22 @@ test_decode_rejects_other_versions(void **state)
     const char *versions[] = {"00", "02", "10", "ff"};
     for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
         (void)snprintf(text, sizeof(text), "%s0000000000000001%s", versions[i], ID_HEX);
-        if (cursor_decode(text, &out) != -1)
+        if (cursor_decode(text, CURSOR_TIME, &out) != -1)
             fail_msg("version %s accepted", versions[i]);
     }
+}
+
+static void
+test_a_cursor_of_one_kind_is_refused_as_another(void **state)
+{
+    (void)state;
+    struct cursor c = {.key = 42, .id = "00112233-4455-6677-8899-aabbccddeeff"}, out;
+    char text[CURSOR_TEXT_MAX];
+    cursor_encode(&c, CURSOR_SCORE, text);
+    assert_int_equal(text[1], '2');
+    assert_int_equal(cursor_decode(text, CURSOR_TIME, &out), -1);
+    assert_int_equal(cursor_decode(text, CURSOR_SCORE, &out), 0);
+    assert_int_equal(out.key, 42);
 }
 
 static void
@@ -196,7 +209,7 @@ test_decode_rejects_null(void **state)
 {
     (void)state;
     struct cursor out;
-    assert_int_equal(cursor_decode(NULL, &out), -1);
+    assert_int_equal(cursor_decode(NULL, CURSOR_TIME, &out), -1);
 }
 
 int
@@ -215,6 +228,7 @@ main(void)
         cmocka_unit_test(test_decode_rejects_non_hex),
         cmocka_unit_test(test_decode_rejects_uppercase_hex),
         cmocka_unit_test(test_decode_rejects_other_versions),
+        cmocka_unit_test(test_a_cursor_of_one_kind_is_refused_as_another),
         cmocka_unit_test(test_decode_rejects_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1544,7 +1544,7 @@ page_with_limit(const char *limit, int *out_limit)
     const struct params ps = {items, 1};
     struct page_params page;
     struct field_errors errs = {0};
-    int rc = parse_page_params(get_param, &ps, &page, &errs);
+    int rc = parse_page_params(get_param, &ps, CURSOR_TIME, &page, &errs);
     *out_limit = page.limit;
     if (rc < 0) {
         assert_int_equal(errs.count, 1);
@@ -1564,7 +1564,7 @@ test_page_defaults_to_100_without_cursor(void **state)
     const struct params none = {NULL, 0};
     struct page_params page;
     struct field_errors errs = {0};
-    assert_int_equal(parse_page_params(get_param, &none, &page, &errs), 0);
+    assert_int_equal(parse_page_params(get_param, &none, CURSOR_TIME, &page, &errs), 0);
     assert_int_equal(page.limit, 100);
     assert_false(page.has_cursor);
     assert_int_equal(errs.count, 0);
@@ -1609,7 +1609,7 @@ test_page_garbage_cursor_is_rejected(void **state)
         const struct params ps = {items, 1};
         struct page_params page;
         struct field_errors errs = {0};
-        assert_int_equal(parse_page_params(get_param, &ps, &page, &errs), -1);
+        assert_int_equal(parse_page_params(get_param, &ps, CURSOR_TIME, &page, &errs), -1);
         assert_int_equal(errs.count, 1);
         assert_string_equal(errs.items[0].pointer, "cursor");
         assert_int_equal(errs.items[0].is_parameter, 1);
@@ -1625,12 +1625,12 @@ test_page_cursor_from_cursor_encode_is_accepted(void **state)
     struct cursor c = {.key = INT64_C(1772353800123456)};
     char text[CURSOR_TEXT_MAX];
     (void)snprintf(c.id, sizeof(c.id), "3f2504e0-4f89-41d3-9a0c-0305e82c3301");
-    cursor_encode(&c, text);
+    cursor_encode(&c, CURSOR_TIME, text);
     const struct param items[] = {{"limit", "20"}, {"cursor", text}};
     const struct params ps = {items, 2};
     struct page_params page;
     struct field_errors errs = {0};
-    assert_int_equal(parse_page_params(get_param, &ps, &page, &errs), 0);
+    assert_int_equal(parse_page_params(get_param, &ps, CURSOR_TIME, &page, &errs), 0);
     assert_int_equal(errs.count, 0);
     assert_int_equal(page.limit, 20);
     assert_true(page.has_cursor);
@@ -1647,7 +1647,7 @@ test_page_bad_limit_and_cursor_are_both_reported(void **state)
     const struct params ps = {items, 2};
     struct page_params page;
     struct field_errors errs = {0};
-    assert_int_equal(parse_page_params(get_param, &ps, &page, &errs), -1);
+    assert_int_equal(parse_page_params(get_param, &ps, CURSOR_TIME, &page, &errs), -1);
     expect_pointers(&errs, "limit", "cursor", NULL);
     field_errors_cleanup(&errs);
 }
