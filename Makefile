@@ -31,7 +31,8 @@ MIGRATIONS := $(sort $(wildcard sql/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit api-test clean format format-check lint migrate openapi
+.PHONY: all deps run test unit api-test clean format format-check lint migrate openapi \
+	image container-test k8s-validate
 all: $(BUILD)/oihwatch
 
 deps:
@@ -80,6 +81,19 @@ test:
 
 openapi:
 	scripts/openapi.sh bundle
+
+# Container image and deployment checks (see deploy/README.md). container-test builds the
+# image with podman (no Docker engine needed) and runs it against a throwaway PostgreSQL.
+IMAGE_TAG ?= oihwatch:test
+
+image:
+	@scripts/image.sh $(IMAGE_TAG)
+
+container-test:
+	@scripts/container-test.sh $(IMAGE_TAG)
+
+k8s-validate:
+	@scripts/k8s-validate.sh
 
 format:
 	clang-format -i $(shell find src tests -name '*.[ch]')
