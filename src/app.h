@@ -25,6 +25,8 @@ struct app {
     const struct route *routes;
     size_t nroutes;
     struct metrics *metrics;
+    struct ratelimit *ratelimit; /* NULL when OIHWATCH_RATE_LIMIT is 0 */
+    struct audit_writer *audit;
     struct risk_worker *worker; /* NULL when disabled */
 };
 

@@ -25,6 +25,10 @@ struct config {
     int db_connect_timeout_s;
     char tls_cert[1024]; /* PEM file paths; both empty, or both set */
     char tls_key[1024];
+    int rate_limit; /* requests per second per token; 0: no limit */
+    int rate_burst;
+    int max_inflight; /* requests in progress beyond which new ones are shed with 503 */
+    int audit_retention_days;
     bool risk_worker;
     int risk_debounce_ms;
     int risk_max_delay_ms;

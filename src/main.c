@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "audit.h"
 #include "clinical/worker.h"
 #include "app.h"
 #include "cli.h"
@@ -19,6 +20,7 @@
 #include "http/server.h"
 #include "log.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "util/xalloc.h"
 
 /* How long serve keeps trying to reach the database at start-up (a container may start
@@ -94,6 +96,8 @@ app_cleanup(struct app *app)
 {
     risk_worker_stop(app->worker);
     metrics_free(app->metrics);
+    ratelimit_free(app->ratelimit);
+    audit_writer_stop(app->audit);
     db_pool_free(app->pool);
     db_pool_free(app->read_pool);
     catalog_cleanup(&app->catalog);
@@ -129,6 +133,8 @@ serve(struct app *app)
     app->routes = api_routes;
     app->nroutes = api_routes_count;
     app->metrics = metrics_new(api_routes, api_routes_count);
+    app->ratelimit = ratelimit_new(app->cfg.rate_limit, app->cfg.rate_burst);
+    app->audit = audit_writer_start(&app->cfg);
     app->worker = app->cfg.risk_worker ? risk_worker_start(&app->cfg) : NULL;
     struct server *srv = server_start(app);
     if (!srv)
@@ -139,6 +145,8 @@ serve(struct app *app)
     log_info("shutting down", "{s:s, s:i}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT",
              "drain_timeout_s", app->cfg.drain_timeout_s);
     server_stop(srv, app->cfg.drain_timeout_s);
+    audit_writer_stop(app->audit); /* after the drain: it flushes the last requests' events */
+    app->audit = NULL;
     log_info("stopped", NULL);
     return 0;
 }

@@ -81,7 +81,8 @@ method_label(const struct route *route)
     static const struct {
         unsigned method;
         const char *name;
-    } names[] = {{HTTP_GET, "GET"}, {HTTP_POST, "POST"}, {HTTP_PUT, "PUT"}, {HTTP_DELETE, "DELETE"}};
+    } names[] = {
+        {HTTP_GET, "GET"}, {HTTP_POST, "POST"}, {HTTP_PUT, "PUT"}, {HTTP_DELETE, "DELETE"}};
     for (size_t i = 0; route && i < sizeof(names) / sizeof(names[0]); i++) {
         if (names[i].method == route->method)
             return names[i].name;
@@ -125,8 +126,8 @@ render_histogram(FILE *f, const struct metrics *m, size_t r, size_t s)
         (void)fprintf(f, "oihwatch_http_request_duration_seconds_bucket{%s,le=\"%g\"} %llu\n",
                       labels, bounds[b], cumulative);
     }
-    (void)fprintf(f, "oihwatch_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n",
-                  labels, count);
+    (void)fprintf(f, "oihwatch_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n", labels,
+                  count);
     (void)fprintf(f, "oihwatch_http_request_duration_seconds_sum{%s} %.6f\n", labels,
                   (double)atomic_load(&c->sum_us) / 1e6);
     (void)fprintf(f, "oihwatch_http_request_duration_seconds_count{%s} %llu\n", labels, count);
@@ -148,23 +149,24 @@ render_family(FILE *f, const struct metrics *m, const char *header, cell_fn *fn)
 static void
 render_extra(FILE *f, const struct metrics_extra *x)
 {
-    (void)fprintf(f,
-                  "# HELP oihwatch_db_pool_connections Database pool connections.\n"
-                  "# TYPE oihwatch_db_pool_connections gauge\n"
-                  "oihwatch_db_pool_connections{state=\"in_use\"} %d\n"
-                  "oihwatch_db_pool_connections{state=\"size\"} %d\n"
-                  "# HELP oihwatch_db_pool_waits_total Checkouts that had to wait for a free connection.\n"
-                  "# TYPE oihwatch_db_pool_waits_total counter\n"
-                  "oihwatch_db_pool_waits_total %llu\n"
-                  "# HELP oihwatch_db_pool_timeouts_total Checkouts that gave up (answered 503).\n"
-                  "# TYPE oihwatch_db_pool_timeouts_total counter\n"
-                  "oihwatch_db_pool_timeouts_total %llu\n"
-                  "# HELP oihwatch_db_errors_total Failed queries and failed connection attempts.\n"
-                  "# TYPE oihwatch_db_errors_total counter\n"
-                  "oihwatch_db_errors_total{kind=\"query\"} %llu\n"
-                  "oihwatch_db_errors_total{kind=\"connect\"} %llu\n",
-                  x->pool_in_use, x->pool_size, x->pool_waits, x->pool_timeouts, x->db_errors,
-                  x->connect_failures);
+    (void)fprintf(
+        f,
+        "# HELP oihwatch_db_pool_connections Database pool connections.\n"
+        "# TYPE oihwatch_db_pool_connections gauge\n"
+        "oihwatch_db_pool_connections{state=\"in_use\"} %d\n"
+        "oihwatch_db_pool_connections{state=\"size\"} %d\n"
+        "# HELP oihwatch_db_pool_waits_total Checkouts that had to wait for a free connection.\n"
+        "# TYPE oihwatch_db_pool_waits_total counter\n"
+        "oihwatch_db_pool_waits_total %llu\n"
+        "# HELP oihwatch_db_pool_timeouts_total Checkouts that gave up (answered 503).\n"
+        "# TYPE oihwatch_db_pool_timeouts_total counter\n"
+        "oihwatch_db_pool_timeouts_total %llu\n"
+        "# HELP oihwatch_db_errors_total Failed queries and failed connection attempts.\n"
+        "# TYPE oihwatch_db_errors_total counter\n"
+        "oihwatch_db_errors_total{kind=\"query\"} %llu\n"
+        "oihwatch_db_errors_total{kind=\"connect\"} %llu\n",
+        x->pool_in_use, x->pool_size, x->pool_waits, x->pool_timeouts, x->db_errors,
+        x->connect_failures);
     if (x->risk_backlog >= 0)
         (void)fprintf(f,
                       "# HELP oihwatch_risk_backlog Patients waiting for a risk recomputation.\n"

@@ -40,6 +40,9 @@ const char *query_param(const void *req, const char *name);
 /* Ends query-parameter validation: when errs holds errors, replies 400 naming each
  * parameter and returns false. Cleans errs up either way. */
 bool finish_query(struct response *res, struct field_errors *errs);
+/* Records that the response shows patient_id's data (lists: one call per patient listed),
+ * so the access audit names them. Copies the id. */
+void request_audit_patient(struct request *req, const char *patient_id);
 /* Adds a "next_cursor" member: the cursor text, or null when there is no next page. */
 void set_next_cursor(json_t *body, bool more, enum cursor_kind kind, int64_t key, const char *id);
 
@@ -58,6 +61,6 @@ handler_fn patients_create, patients_list, patients_get, patients_delete;
 handler_fn care_team_add, care_team_remove;
 handler_fn pain_create, pain_list, pain_delete;
 handler_fn dose_create, dose_list, dose_delete;
-handler_fn trend_get, risk_get, cohort_list;
+handler_fn trend_get, risk_get, cohort_list, audit_list;
 
 #endif

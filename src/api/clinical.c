@@ -38,9 +38,9 @@ bucket_json(const struct trend_bucket *b)
 {
     json_t *pain = json_null();
     if (b->pain_entries > 0)
-        pain = json_pack("{s:o, s:i, s:i, s:i}", "mean",
-                         rounded(b->pain_sum / b->pain_entries, 100.0), "min", b->pain_min, "max",
-                         b->pain_max, "count", b->pain_entries);
+        pain =
+            json_pack("{s:o, s:i, s:i, s:i}", "mean", rounded(b->pain_sum / b->pain_entries, 100.0),
+                      "min", b->pain_min, "max", b->pain_max, "count", b->pain_entries);
     return json_pack("{s:o, s:o, s:o, s:{s:o, s:o}, s:i, s:i, s:i}", "start", date_json(b->start),
                      "pain", pain, "peg",
                      b->peg_entries ? rounded(b->peg_sum / b->peg_entries, 10.0) : json_null(),
@@ -59,9 +59,8 @@ static json_t *
 summary_json(const struct trend_summary *s)
 {
     return json_pack("{s:o, s:o, s:o, s:i, s:i}", "pain_slope_per_week",
-                     optional_stat(s->has_pain_slope, s->pain_slope_per_week),
-                     "mme_slope_per_week", optional_stat(s->has_mme_slope, s->mme_slope_per_week),
-                     "pain_mme_correlation",
+                     optional_stat(s->has_pain_slope, s->pain_slope_per_week), "mme_slope_per_week",
+                     optional_stat(s->has_mme_slope, s->mme_slope_per_week), "pain_mme_correlation",
                      optional_stat(s->has_correlation, s->pain_mme_correlation), "days_with_pain",
                      s->days_with_pain, "days_with_opioid", s->days_with_opioid);
 }
@@ -164,11 +163,11 @@ signals_json(const struct risk_result *r)
     json_t *list = json_array();
     for (int i = 0; i < SIGNAL_COUNT; i++) {
         const struct finding *f = &r->signals[i];
-        json_array_append_new(
-            list, json_pack("{s:s, s:b, s:i, s:i, s:o, s:s}", "code",
-                            signal_code_name((enum signal_code)f->code), "present", f->present,
-                            "weight", f->weight, "points", f->points, "evidence",
-                            evidence_json(f), "summary", f->summary));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:b, s:i, s:i, s:o, s:s}", "code",
+                                        signal_code_name((enum signal_code)f->code), "present",
+                                        f->present, "weight", f->weight, "points", f->points,
+                                        "evidence", evidence_json(f), "summary", f->summary));
     }
     return list;
 }
@@ -180,14 +179,13 @@ safety_json(const struct risk_result *r)
     for (int i = 0; i < FLAG_COUNT; i++) {
         const struct finding *f = &r->flags[i];
         if (f->present)
-            json_array_append_new(flags, json_pack("{s:s, s:s, s:o}", "code",
-                                                   flag_code_name((enum flag_code)f->code),
-                                                   "summary", f->summary, "evidence",
-                                                   evidence_json(f)));
+            json_array_append_new(
+                flags, json_pack("{s:s, s:s, s:o}", "code", flag_code_name((enum flag_code)f->code),
+                                 "summary", f->summary, "evidence", evidence_json(f)));
     }
     return json_pack("{s:f, s:f, s:s, s:o}", "average_daily_mme", r->average_daily_mme,
-                     "max_daily_mme", r->max_daily_mme, "mme_band", mme_band_name(r->band),
-                     "flags", flags);
+                     "max_daily_mme", r->max_daily_mme, "mme_band", mme_band_name(r->band), "flags",
+                     flags);
 }
 
 static json_t *
@@ -198,12 +196,11 @@ risk_json(const struct patient *p, const struct risk_model *m, const struct risk
         "{s:s, s:o, s:{s:o, s:o, s:i, s:s}, s:{s:s, s:s}, s:{s:s, s:o, s:o}, s:o,"
         " s:{s:i, s:i, s:i, s:i}, s:s}",
         "patient_id", p->id, "as_of", render_time(w->as_of), "window", "from", date_json(w->from),
-        "to", date_json(w->to), "days", w->days, "timezone", p->timezone, "model", "name",
-        m->name, "version", m->version, "oih", "level", risk_level_name(r->level), "score",
-        r->has_score ? json_integer(r->score) : json_null(), "signals", signals_json(r),
-        "safety", safety_json(r), "data", "pain_days", r->pain_days, "opioid_days",
-        r->opioid_days, "pain_entries", r->pain_entries, "dose_entries", r->dose_entries,
-        "notice", notice);
+        "to", date_json(w->to), "days", w->days, "timezone", p->timezone, "model", "name", m->name,
+        "version", m->version, "oih", "level", risk_level_name(r->level), "score",
+        r->has_score ? json_integer(r->score) : json_null(), "signals", signals_json(r), "safety",
+        safety_json(r), "data", "pain_days", r->pain_days, "opioid_days", r->opioid_days,
+        "pain_entries", r->pain_entries, "dose_entries", r->dose_entries, "notice", notice);
 }
 
 /* as_of (default now) and window_days (28..365, default 90); false after replying 400. */

@@ -21,10 +21,10 @@ signal_list(const char *csv)
 static json_t *
 cohort_row_json(const struct cohort_row *r)
 {
-    return json_pack("{s:s, s:o, s:s, s:i, s:o, s:o}", "patient_id", r->patient_id,
-                     "external_ref", r->external_ref ? json_string(r->external_ref) : json_null(),
-                     "level", r->level, "score", r->score, "signals", signal_list(r->signals),
-                     "computed_at", render_time(r->computed_at));
+    return json_pack("{s:s, s:o, s:s, s:i, s:o, s:o}", "patient_id", r->patient_id, "external_ref",
+                     r->external_ref ? json_string(r->external_ref) : json_null(), "level",
+                     r->level, "score", r->score, "signals", signal_list(r->signals), "computed_at",
+                     render_time(r->computed_at));
 }
 
 /* level (default low), limit and cursor; false after replying 400. */
@@ -49,18 +49,21 @@ cohort_list(struct request *req, struct response *res)
     struct cohort_page page;
     if (!cohort_params(req, res, &level, &pp))
         return;
-    enum db_status st = db_cohort_list(req->db, &req->who, level,
-                                       pp.has_cursor ? &pp.cursor : NULL, pp.limit, &page);
+    enum db_status st = db_cohort_list(req->db, &req->who, level, pp.has_cursor ? &pp.cursor : NULL,
+                                       pp.limit, &page);
     if (st != DB_OK) {
         reply_db_status(res, st);
         return;
     }
     json_t *list = json_array();
-    for (size_t i = 0; i < page.count; i++)
+    for (size_t i = 0; i < page.count; i++) {
         json_array_append_new(list, cohort_row_json(&page.rows[i]));
+        request_audit_patient(req, page.rows[i].patient_id);
+    }
     json_t *body = json_pack("{s:o}", "patients", list);
     const struct cohort_row *last = page.count ? &page.rows[page.count - 1] : NULL;
-    set_next_cursor(body, page.more, CURSOR_SCORE, last ? last->score : 0, last ? last->patient_id : "");
+    set_next_cursor(body, page.more, CURSOR_SCORE, last ? last->score : 0,
+                    last ? last->patient_id : "");
     reply_json(res, 200, body);
     cohort_page_cleanup(&page);
 }

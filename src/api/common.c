@@ -3,6 +3,7 @@
 
 #include "api/api.h"
 #include "domain/uuid.h"
+#include "util/xalloc.h"
 
 void
 reply_db_status(struct response *res, enum db_status st)
@@ -83,4 +84,11 @@ finish_query(struct response *res, struct field_errors *errs)
         reply_problem_errors(res, 400, "A query parameter is invalid.", errs);
     field_errors_cleanup(errs);
     return ok;
+}
+
+void
+request_audit_patient(struct request *req, const char *patient_id)
+{
+    req->audited = xrealloc(req->audited, (req->naudited + 1) * sizeof(req->audited[0]));
+    (void)snprintf(req->audited[req->naudited++], sizeof(req->audited[0]), "%s", patient_id);
 }

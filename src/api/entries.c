@@ -26,8 +26,9 @@ reply_conflict(struct response *res, bool is_batch, long index)
     else
         prefix[0] = '\0';
     field_errors_add(&errs, prefix, "id", "is already stored with different content");
-    reply_problem_errors(res, 409, "An entry id was re-used with different content; nothing was "
-                                   "stored.",
+    reply_problem_errors(res, 409,
+                         "An entry id was re-used with different content; nothing was "
+                         "stored.",
                          &errs);
     field_errors_cleanup(&errs);
 }
@@ -40,8 +41,9 @@ reply_batch(struct response *res, const struct batch_result *r, const void *item
     json_t *ids = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(ids, json_string((const char *)items + i * size));
-    reply_json(res, 200, json_pack("{s:I, s:I, s:o}", "created", (json_int_t)r->created,
-                                   "duplicates", (json_int_t)r->duplicates, "ids", ids));
+    reply_json(res, 200,
+               json_pack("{s:I, s:I, s:o}", "created", (json_int_t)r->created, "duplicates",
+                         (json_int_t)r->duplicates, "ids", ids));
 }
 
 /* Answers an insert: conflict, failure, batch summary, or the stored single entry. */
@@ -139,8 +141,8 @@ list_entries(struct request *req, struct response *res, bool pain)
     struct entry_page page;
     if (!load_patient(req, res, &p) || !parse_list_query(req, res, &q, &pp))
         return;
-    enum db_status st = pain ? db_pain_list(req->db, p.id, &q, &page)
-                             : db_dose_list(req->db, p.id, &q, &page);
+    enum db_status st =
+        pain ? db_pain_list(req->db, p.id, &q, &page) : db_dose_list(req->db, p.id, &q, &page);
     if (st != DB_OK) {
         reply_db_status(res, st);
         return;
@@ -153,7 +155,8 @@ list_entries(struct request *req, struct response *res, bool pain)
     int64_t key = 0;
     const char *id = "";
     if (page.count) {
-        key = pain ? page.pain[page.count - 1].entry.recorded_at : page.dose[page.count - 1].taken_at;
+        key =
+            pain ? page.pain[page.count - 1].entry.recorded_at : page.dose[page.count - 1].taken_at;
         id = pain ? page.pain[page.count - 1].entry.id : page.dose[page.count - 1].id;
     }
     set_next_cursor(body, page.more, CURSOR_TIME, key, id);
@@ -180,7 +183,8 @@ delete_entry(struct request *req, struct response *res, bool pain)
     char id[37];
     if (!load_patient(req, res, &p) || !path_uuid(req, res, 1, id))
         return;
-    enum db_status st = pain ? db_pain_delete(req->db, p.id, id) : db_dose_delete(req->db, p.id, id);
+    enum db_status st =
+        pain ? db_pain_delete(req->db, p.id, id) : db_dose_delete(req->db, p.id, id);
     if (st != DB_OK)
         reply_db_status(res, st);
     else

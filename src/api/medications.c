@@ -12,8 +12,7 @@ forms_json(const struct medication *m)
         const struct med_form *f = &m->forms[i];
         json_array_append_new(forms, json_pack("{s:s, s:s, s:o}", "route", f->route, "unit",
                                                f->unit, "mme_factor",
-                                               f->has_factor ? json_real(f->factor)
-                                                             : json_null()));
+                                               f->has_factor ? json_real(f->factor) : json_null()));
     }
     return forms;
 }

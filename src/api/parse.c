@@ -50,8 +50,7 @@ in_list(const char *const *names, const char *key)
 }
 
 static void
-reject_unknown(json_t *obj, const char *const *names, const char *prefix,
-               struct field_errors *errs)
+reject_unknown(json_t *obj, const char *const *names, const char *prefix, struct field_errors *errs)
 {
     const char *key;
     json_t *value;
@@ -63,8 +62,7 @@ reject_unknown(json_t *obj, const char *const *names, const char *prefix,
 }
 
 static void
-get_id(json_t *obj, const char *name, char out[37], const char *prefix,
-       struct field_errors *errs)
+get_id(json_t *obj, const char *name, char out[37], const char *prefix, struct field_errors *errs)
 {
     json_t *v = present(obj, name);
     out[0] = '\0';
@@ -188,10 +186,9 @@ get_words(json_t *obj, const char *name, const char *const *vocab, size_t nvocab
     }
 }
 
-static const char *const pain_fields[] = {"id",        "recorded_at", "score",
-                                          "enjoyment", "activity",    "locations",
-                                          "qualities", "evoked_by",   "note",
-                                          NULL};
+static const char *const pain_fields[] = {"id",       "recorded_at", "score",     "enjoyment",
+                                          "activity", "locations",   "qualities", "evoked_by",
+                                          "note",     NULL};
 
 struct entry_ctx {
     int64_t now;
@@ -220,14 +217,12 @@ parse_pain_entry(json_t *obj, const char *prefix, const struct entry_ctx *ctx, v
     get_text(obj, "note", 0, NOTE_MAX_CHARS, E_NOTE, &e->note, prefix, errs);
 }
 
-static const char *const dose_fields[] = {"id",    "taken_at", "medication",     "dose",
-                                          "unit",  "route",    "duration_hours", "note",
-                                          NULL};
+static const char *const dose_fields[] = {"id",    "taken_at",       "medication", "dose", "unit",
+                                          "route", "duration_hours", "note",       NULL};
 
 /* A required string field; NULL (after reporting) when missing or not a string. */
 static const char *
-get_required_string(json_t *obj, const char *name, const char *prefix,
-                    struct field_errors *errs)
+get_required_string(json_t *obj, const char *name, const char *prefix, struct field_errors *errs)
 {
     json_t *v = present(obj, name);
     if (!v)
@@ -263,8 +258,8 @@ get_medication(json_t *obj, const struct catalog *cat, struct dose_entry *e, con
 
 /* A number in (0, max]; false after reporting when present but invalid. */
 static bool
-get_positive(json_t *obj, const char *name, double max, const char *detail, bool *has,
-             double *out, const char *prefix, struct field_errors *errs)
+get_positive(json_t *obj, const char *name, double max, const char *detail, bool *has, double *out,
+             const char *prefix, struct field_errors *errs)
 {
     json_t *v = present(obj, name);
     *has = v != NULL;
@@ -301,8 +296,8 @@ parse_dose_entry(json_t *obj, const char *prefix, const struct entry_ctx *ctx, v
     get_id(obj, "id", e->id, prefix, errs);
     get_time(obj, "taken_at", ctx->now, &e->taken_at, prefix, errs);
     get_medication(obj, ctx->catalog, e, prefix, errs);
-    bool dose_ok = get_positive(obj, "dose", INFINITY, "must be a number greater than 0",
-                                &has_dose, &e->dose, prefix, errs);
+    bool dose_ok = get_positive(obj, "dose", INFINITY, "must be a number greater than 0", &has_dose,
+                                &e->dose, prefix, errs);
     if (!has_dose)
         field_errors_add(errs, prefix, "dose", E_REQUIRED);
     bool duration_ok = get_positive(obj, "duration_hours", DOSE_DURATION_MAX_HOURS,
@@ -313,8 +308,8 @@ parse_dose_entry(json_t *obj, const char *prefix, const struct entry_ctx *ctx, v
         compute_mme(e, prefix, errs);
 }
 
-typedef void entry_parse_fn(json_t *obj, const char *prefix, const struct entry_ctx *ctx,
-                            void *out, struct field_errors *errs);
+typedef void entry_parse_fn(json_t *obj, const char *prefix, const struct entry_ctx *ctx, void *out,
+                            struct field_errors *errs);
 
 static void
 parse_one(json_t *obj, const char *prefix, const struct entry_ctx *ctx, entry_parse_fn *fn,
@@ -411,8 +406,7 @@ parse_patient_body(json_t *root, const struct zone_list *zones, struct patient_i
     get_text(root, "external_ref", 1, 128, "must be a string of 1 to 128 characters",
              &out->external_ref, "", errs);
     get_text(root, "timezone", 1, ZONE_NAME_MAX - 1,
-             "must be an IANA time zone name, such as America/Chicago", &out->timezone, "",
-             errs);
+             "must be an IANA time zone name, such as America/Chicago", &out->timezone, "", errs);
     if (out->timezone && !zone_list_contains(zones, out->timezone))
         field_errors_add(errs, "", "timezone",
                          "must be an IANA time zone name, such as America/Chicago");
@@ -421,10 +415,29 @@ parse_patient_body(json_t *root, const struct zone_list *zones, struct patient_i
     return errs->count ? PARSE_INVALID : PARSE_OK;
 }
 
-enum parse_result
-parse_token_body(json_t *root, struct token_input *out, struct field_errors *errs)
+/* An optional expiry: after now and no more than ten years ahead. */
+static void
+get_expiry(json_t *obj, int64_t now, struct token_input *out, struct field_errors *errs)
 {
-    static const char *const fields[] = {"role", "name", "patient_id", NULL};
+    static const int64_t ten_years_us = INT64_C(10) * 366 * 86400 * 1000000;
+    json_t *v = present(obj, "expires_at");
+    int64_t t;
+    if (!v)
+        return;
+    if (!json_is_string(v) || timestamp_parse(json_string_value(v), &t) < 0)
+        field_errors_add(errs, "", "expires_at", E_TIME);
+    else if (t <= now || t > now + ten_years_us)
+        field_errors_add(errs, "", "expires_at", "must be in the future, at most ten years ahead");
+    else {
+        out->has_expiry = true;
+        out->expires_at = t;
+    }
+}
+
+enum parse_result
+parse_token_body(json_t *root, int64_t now, struct token_input *out, struct field_errors *errs)
+{
+    static const char *const fields[] = {"role", "name", "patient_id", "expires_at", NULL};
     if (!json_is_object(root))
         return PARSE_BAD_SHAPE;
     memset(out, 0, sizeof(*out));
@@ -434,10 +447,10 @@ parse_token_body(json_t *root, struct token_input *out, struct field_errors *err
         field_errors_add(errs, "", "role", E_REQUIRED);
     else if (!json_is_string(role) || role_parse(json_string_value(role), &out->role) < 0)
         field_errors_add(errs, "", "role", "must be one of patient, clinician, admin");
-    get_text(root, "name", 1, 200, "must be a string of 1 to 200 characters", &out->name, "",
-             errs);
+    get_text(root, "name", 1, 200, "must be a string of 1 to 200 characters", &out->name, "", errs);
     get_id(root, "patient_id", out->patient_id, "", errs);
     out->has_patient = out->patient_id[0] != '\0';
+    get_expiry(root, now, out, errs);
     bool wants_patient = role && out->role == ROLE_PATIENT;
     if (wants_patient && !present(root, "patient_id"))
         field_errors_add(errs, "", "patient_id", "is required for role patient");
@@ -470,6 +483,8 @@ cursor_key_ok(enum cursor_kind kind, int64_t key)
     static const int64_t year_10000_us = INT64_C(253402300800000000);
     if (kind == CURSOR_SCORE)
         return key >= 0 && key <= 100;
+    if (kind == CURSOR_SEQUENCE)
+        return key > 0;
     return key >= ENTRY_EARLIEST_US && key < year_10000_us;
 }
 

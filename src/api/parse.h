@@ -57,9 +57,13 @@ struct token_input {
     const char *name; /* borrowed; NULL when absent */
     bool has_patient;
     char patient_id[37];
+    bool has_expiry;
+    int64_t expires_at; /* microseconds since the epoch */
 };
 
-enum parse_result parse_token_body(json_t *root, struct token_input *out,
+/* A token request at time now; expires_at, when given, must be after now and within ten
+ * years. */
+enum parse_result parse_token_body(json_t *root, int64_t now, struct token_input *out,
                                    struct field_errors *errs);
 
 /* Query parameters. get returns the raw value of a parameter or NULL. */

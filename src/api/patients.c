@@ -44,14 +44,17 @@ patients_get(struct request *req, struct response *res)
 }
 
 static void
-reply_patient_page(struct response *res, const struct patient_page *page)
+reply_patient_page(struct request *req, struct response *res, const struct patient_page *page)
 {
     json_t *list = json_array();
-    for (size_t i = 0; i < page->count; i++)
+    for (size_t i = 0; i < page->count; i++) {
         json_array_append_new(list, render_patient(&page->items[i]));
+        request_audit_patient(req, page->items[i].id);
+    }
     json_t *body = json_pack("{s:o}", "patients", list);
     const struct patient *last = page->count ? &page->items[page->count - 1] : NULL;
-    set_next_cursor(body, page->more, CURSOR_TIME, last ? last->created_at : 0, last ? last->id : "");
+    set_next_cursor(body, page->more, CURSOR_TIME, last ? last->created_at : 0,
+                    last ? last->id : "");
     reply_json(res, 200, body);
 }
 
@@ -71,7 +74,7 @@ patients_list(struct request *req, struct response *res)
         reply_db_status(res, st);
         return;
     }
-    reply_patient_page(res, &page);
+    reply_patient_page(req, res, &page);
     patient_page_cleanup(&page);
 }
 

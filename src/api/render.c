@@ -49,14 +49,14 @@ render_pain(const struct pain_entry *e, int64_t created_at)
     json_t *locations = json_array();
     for (int i = 0; i < e->nlocations; i++)
         json_array_append_new(locations, json_string(e->locations[i]));
-    return json_pack(
-        "{s:s, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", e->id, "recorded_at",
-        render_time(e->recorded_at), "score", e->score, "enjoyment", scale_or_null(e->enjoyment),
-        "activity", scale_or_null(e->activity), "locations", locations, "qualities",
-        words(vocab_qualities, QUALITY_COUNT, e->qualities), "evoked_by",
-        words(vocab_evoked, EVOKED_COUNT, e->evoked), "note", string_or_null(e->note), "peg",
-        pain_entry_peg(e, &peg) ? json_real(peg) : json_null(), "created_at",
-        render_time(created_at));
+    return json_pack("{s:s, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", e->id,
+                     "recorded_at", render_time(e->recorded_at), "score", e->score, "enjoyment",
+                     scale_or_null(e->enjoyment), "activity", scale_or_null(e->activity),
+                     "locations", locations, "qualities",
+                     words(vocab_qualities, QUALITY_COUNT, e->qualities), "evoked_by",
+                     words(vocab_evoked, EVOKED_COUNT, e->evoked), "note", string_or_null(e->note),
+                     "peg", pain_entry_peg(e, &peg) ? json_real(peg) : json_null(), "created_at",
+                     render_time(created_at));
 }
 
 json_t *

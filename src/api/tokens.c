@@ -9,8 +9,8 @@
 void
 me_get(struct request *req, struct response *res)
 {
-    json_t *body = json_pack("{s:s, s:s}", "role", role_name(req->who.role), "principal_id",
-                             req->who.id);
+    json_t *body =
+        json_pack("{s:s, s:s}", "role", role_name(req->who.role), "principal_id", req->who.id);
     if (req->who.role == ROLE_PATIENT)
         json_object_set_new(body, "patient_id", json_string(req->who.patient_id));
     reply_json(res, 200, body);
@@ -39,11 +39,12 @@ static void
 reply_token(struct response *res, const struct token_input *in, const char *token,
             const struct token_record *rec)
 {
-    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "id", rec->id, "token", token,
-                             "role", role_name(in->role), "principal_id", rec->principal_id,
-                             "patient_id",
-                             in->has_patient ? json_string(in->patient_id) : json_null(),
-                             "created_at", render_time(rec->created_at));
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", rec->id, "token", token, "role",
+                  role_name(in->role), "principal_id", rec->principal_id, "patient_id",
+                  in->has_patient ? json_string(in->patient_id) : json_null(), "created_at",
+                  render_time(rec->created_at), "expires_at",
+                  in->has_expiry ? render_time(in->expires_at) : json_null());
     reply_json(res, 201, body);
 }
 
@@ -52,7 +53,7 @@ tokens_create(struct request *req, struct response *res)
 {
     struct token_input in;
     struct field_errors errs = {0};
-    enum parse_result pr = parse_token_body(req->body, &in, &errs);
+    enum parse_result pr = parse_token_body(req->body, req->now, &in, &errs);
     if (pr == PARSE_BAD_SHAPE)
         reply_problem(res, 400, "The body must be a JSON object.");
     else if (pr == PARSE_INVALID)
@@ -62,8 +63,8 @@ tokens_create(struct request *req, struct response *res)
         return;
     char token[TOKEN_TEXT_SIZE];
     struct token_record rec;
-    struct token_spec spec = {in.role, in.name, in.has_patient ? in.patient_id : NULL,
-                              req->who.id};
+    struct token_spec spec = {in.role, in.name, in.has_patient ? in.patient_id : NULL, req->who.id,
+                              in.has_expiry ? in.expires_at : 0};
     if (random_token(token) < 0) {
         reply_problem(res, 500, "Internal error.");
         return;

@@ -70,8 +70,8 @@ db_zones_load(struct db_conn *c, struct zone_list *zones)
 {
     PGresult *res = NULL;
     memset(zones, 0, sizeof(*zones));
-    enum db_status st = db_query(c, "zones_load", "SELECT name FROM pg_timezone_names", 0,
-                                 NULL, &res);
+    enum db_status st =
+        db_query(c, "zones_load", "SELECT name FROM pg_timezone_names", 0, NULL, &res);
     if (st != DB_OK)
         return st;
     int rows = PQntuples(res);

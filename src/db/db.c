@@ -48,8 +48,8 @@ status_of_failure(struct db_conn *c, const PGresult *res, const char *what)
     if (PQstatus(c->pg) == CONNECTION_BAD)
         st = DB_UNAVAILABLE;
     if (st == DB_ERROR || st == DB_UNAVAILABLE)
-        log_warn("database query failed", "{s:s, s:s?, s:s?, s:b}", "statement", what,
-                 "sqlstate", state, "constraint", constraint, "connection_ok",
+        log_warn("database query failed", "{s:s, s:s?, s:s?, s:b}", "statement", what, "sqlstate",
+                 state, "constraint", constraint, "connection_ok",
                  PQstatus(c->pg) == CONNECTION_OK);
     return st;
 }
@@ -114,7 +114,7 @@ db_open(const char *url, int connect_timeout_s)
     char timeout[16];
     (void)snprintf(timeout, sizeof(timeout), "%d", connect_timeout_s);
     /* dbname first: it expands the user's URL; the later keys override what it set */
-    const char *const keys[] = {"dbname", "connect_timeout", "client_encoding",
+    const char *const keys[] = {"dbname",           "connect_timeout", "client_encoding",
                                 "application_name", "keepalives_idle", NULL};
     const char *const values[] = {url, timeout, "UTF8", "oihwatch", "30", NULL};
     PGconn *pg = PQconnectdbParams(keys, values, 1);
@@ -196,8 +196,8 @@ db_describe_url(const char *url, char *out, size_t size)
     for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
         for (PQconninfoOption *o = opts; o->keyword; o++) {
             if (o->val && o->val[0] && strcmp(o->keyword, shown[i]) == 0 && used < size) {
-                int n = snprintf(out + used, size - used, "%s%s=%s", used ? " " : "",
-                                 o->keyword, o->val);
+                int n = snprintf(out + used, size - used, "%s%s=%s", used ? " " : "", o->keyword,
+                                 o->val);
                 used += n > 0 ? (size_t)n : 0;
             }
         }

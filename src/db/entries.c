@@ -21,8 +21,8 @@ struct batch_sql {
 };
 
 #define PAIN_RECORDSET                                                                             \
-    "jsonb_to_recordset($2::jsonb) AS x(i int, id uuid, recorded_at timestamptz, score int2,"     \
-    " enjoyment int2, activity int2, locations text[], qualities text[], evoked_by text[],"       \
+    "jsonb_to_recordset($2::jsonb) AS x(i int, id uuid, recorded_at timestamptz, score int2,"      \
+    " enjoyment int2, activity int2, locations text[], qualities text[], evoked_by text[],"        \
     " note text)"
 
 static const struct batch_sql pain_sql = {
@@ -40,8 +40,8 @@ static const struct batch_sql pain_sql = {
 };
 
 #define DOSE_RECORDSET                                                                             \
-    "jsonb_to_recordset($2::jsonb) AS x(i int, id uuid, taken_at timestamptz, medication text,"   \
-    " route text, unit text, dose float8, duration_hours float8, class text, mme float8,"         \
+    "jsonb_to_recordset($2::jsonb) AS x(i int, id uuid, taken_at timestamptz, medication text,"    \
+    " route text, unit text, dose float8, duration_hours float8, class text, mme float8,"          \
     " note text)"
 
 static const struct batch_sql dose_sql = {
@@ -135,12 +135,13 @@ pain_row_json(const struct pain_entry *e, size_t i)
     json_t *locations = json_array();
     for (int k = 0; k < e->nlocations; k++)
         json_array_append_new(locations, json_string(e->locations[k]));
-    return json_pack("{s:I, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "i", (json_int_t)i,
-                     "id", e->id, "recorded_at", ts, "score", e->score, "enjoyment",
+    return json_pack("{s:I, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "i", (json_int_t)i, "id",
+                     e->id, "recorded_at", ts, "score", e->score, "enjoyment",
                      e->enjoyment < 0 ? json_null() : json_integer(e->enjoyment), "activity",
                      e->activity < 0 ? json_null() : json_integer(e->activity), "locations",
-                     locations, "qualities", word_array(vocab_qualities, QUALITY_COUNT, e->qualities),
-                     "evoked_by", word_array(vocab_evoked, EVOKED_COUNT, e->evoked), "note",
+                     locations, "qualities",
+                     word_array(vocab_qualities, QUALITY_COUNT, e->qualities), "evoked_by",
+                     word_array(vocab_evoked, EVOKED_COUNT, e->evoked), "note",
                      e->note ? json_string(e->note) : json_null());
 }
 
@@ -149,11 +150,11 @@ dose_row_json(const struct dose_entry *e, size_t i)
 {
     char ts[TIMESTAMP_TEXT_MAX];
     timestamp_format(e->taken_at, ts);
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:f, s:o, s:s, s:o, s:o}", "i",
-                     (json_int_t)i, "id", e->id, "taken_at", ts, "medication", e->med->key,
-                     "route", e->form->route, "unit", e->form->unit, "dose", e->dose,
-                     "duration_hours", e->has_duration ? json_real(e->duration_hours) : json_null(),
-                     "class", med_class_name(e->med->med_class), "mme",
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:f, s:o, s:s, s:o, s:o}", "i", (json_int_t)i,
+                     "id", e->id, "taken_at", ts, "medication", e->med->key, "route",
+                     e->form->route, "unit", e->form->unit, "dose", e->dose, "duration_hours",
+                     e->has_duration ? json_real(e->duration_hours) : json_null(), "class",
+                     med_class_name(e->med->med_class), "mme",
                      e->has_mme ? json_real(e->mme) : json_null(), "note",
                      e->note ? json_string(e->note) : json_null());
 }
@@ -205,8 +206,8 @@ db_dose_insert(struct db_conn *c, const char *patient_id, const struct dose_entr
 /* --- reading --- */
 
 #define PAIN_COLUMNS                                                                               \
-    "id, oih_epoch_us(recorded_at), score, enjoyment, activity,"                                  \
-    " array_to_string(locations, ','), array_to_string(qualities, ','),"                          \
+    "id, oih_epoch_us(recorded_at), score, enjoyment, activity,"                                   \
+    " array_to_string(locations, ','), array_to_string(qualities, ','),"                           \
     " array_to_string(evoked_by, ','), note, oih_epoch_us(created_at)"
 #define DOSE_COLUMNS                                                                               \
     "id, oih_epoch_us(taken_at), medication, route, unit, dose, duration_hours, class, mme,"       \
@@ -214,15 +215,15 @@ db_dose_insert(struct db_conn *c, const char *patient_id, const struct dose_entr
 
 /* $2/$3 from/to, $4/$5 cursor time and id, $6 limit + 1 */
 #define PAGE_FILTER(time)                                                                          \
-    " WHERE patient_id = $1::uuid AND ($2::timestamptz IS NULL OR " time " >= $2::timestamptz)"   \
-    " AND ($3::timestamptz IS NULL OR " time " < $3::timestamptz)"                               \
-    " AND ($4::timestamptz IS NULL OR (" time ", id) < ($4::timestamptz, $5::uuid))"             \
+    " WHERE patient_id = $1::uuid AND ($2::timestamptz IS NULL OR " time " >= $2::timestamptz)"    \
+    " AND ($3::timestamptz IS NULL OR " time " < $3::timestamptz)"                                 \
+    " AND ($4::timestamptz IS NULL OR (" time ", id) < ($4::timestamptz, $5::uuid))"               \
     " ORDER BY " time " DESC, id DESC LIMIT $6::int"
 
-static const char pain_list_sql[] = "SELECT " PAIN_COLUMNS " FROM pain_entries"
-                                    PAGE_FILTER("recorded_at");
-static const char dose_list_sql[] = "SELECT " DOSE_COLUMNS " FROM dose_entries"
-                                    PAGE_FILTER("taken_at");
+static const char pain_list_sql[] =
+    "SELECT " PAIN_COLUMNS " FROM pain_entries" PAGE_FILTER("recorded_at");
+static const char dose_list_sql[] =
+    "SELECT " DOSE_COLUMNS " FROM dose_entries" PAGE_FILTER("taken_at");
 static const char pain_fetch_sql[] = "SELECT " PAIN_COLUMNS " FROM pain_entries"
                                      " WHERE patient_id = $1::uuid AND id = $2::uuid";
 static const char dose_fetch_sql[] = "SELECT " DOSE_COLUMNS " FROM dose_entries"
@@ -360,9 +361,12 @@ list_page(struct db_conn *c, const char *sql, bool pain, const char *patient_id,
     if (q->after)
         timestamp_format(q->after->key, after);
     (void)snprintf(limit, sizeof(limit), "%d", q->limit + 1);
-    const char *params[] = {patient_id,           q->has_from ? from : NULL,
-                            q->has_to ? to : NULL, q->after ? after : NULL,
-                            q->after ? q->after->id : NULL, limit};
+    const char *params[] = {patient_id,
+                            q->has_from ? from : NULL,
+                            q->has_to ? to : NULL,
+                            q->after ? after : NULL,
+                            q->after ? q->after->id : NULL,
+                            limit};
     PGresult *res = NULL;
     enum db_status st = db_query(c, pain ? "pain_list" : "dose_list", sql, 6, params, &res);
     if (st == DB_OK)

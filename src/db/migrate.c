@@ -34,8 +34,8 @@ db_schema_version(struct db_conn *c, int *out)
 {
     PGresult *res = NULL;
     enum db_status st =
-        db_query(c, "schema_version",
-                 "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL, &res);
+        db_query(c, "schema_version", "SELECT coalesce(max(version), 0) FROM schema_migrations", 0,
+                 NULL, &res);
     if (st == DB_OK)
         *out = (int)db_int(res, 0, 0);
     PQclear(res);

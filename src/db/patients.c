@@ -49,8 +49,7 @@ db_patient_create(struct db_conn *c, const char *external_ref, const char *timez
 }
 
 enum db_status
-db_patient_get(struct db_conn *c, const struct principal *who, const char *id,
-               struct patient *out)
+db_patient_get(struct db_conn *c, const struct principal *who, const char *id, struct patient *out)
 {
     PGresult *res = NULL;
     const char *params[] = {id, role_name(who->role), who->id,
@@ -76,9 +75,12 @@ db_patient_list(struct db_conn *c, const struct principal *who, const char *exte
     if (after)
         timestamp_format(after->key, after_time);
     (void)snprintf(limit_text, sizeof(limit_text), "%d", limit + 1);
-    const char *params[] = {external_ref,   role_name(who->role),
-                            who->id,        who->patient_id[0] ? who->patient_id : NULL,
-                            after ? after_time : NULL, after ? after->id : NULL,
+    const char *params[] = {external_ref,
+                            role_name(who->role),
+                            who->id,
+                            who->patient_id[0] ? who->patient_id : NULL,
+                            after ? after_time : NULL,
+                            after ? after->id : NULL,
                             limit_text};
     memset(out, 0, sizeof(*out));
     enum db_status st = db_query(
@@ -109,8 +111,7 @@ patient_page_cleanup(struct patient_page *page)
 
 /* Runs a statement that must affect one row; DB_NOT_FOUND when it affected none. */
 static enum db_status
-exec_one_row(struct db_conn *c, const char *what, const char *sql, int n,
-             const char *const *params)
+exec_one_row(struct db_conn *c, const char *what, const char *sql, int n, const char *const *params)
 {
     PGresult *res = NULL;
     enum db_status st = db_query(c, what, sql, n, params, &res);
@@ -120,12 +121,24 @@ exec_one_row(struct db_conn *c, const char *what, const char *sql, int n,
     return st;
 }
 
+/* Erasure removes the patient's access history too (their audit rows cascade); the
+ * append-only trigger lets that through only with oihwatch.audit_purge set for this one
+ * transaction. */
 enum db_status
 db_patient_delete(struct db_conn *c, const char *id)
 {
     const char *params[] = {id};
-    return exec_one_row(c, "patient_delete",
-                        "DELETE FROM patients WHERE id = $1::uuid RETURNING id", 1, params);
+    enum db_status st = db_begin(c);
+    if (st == DB_OK)
+        st = db_query(c, "audit_purge_on", "SET LOCAL oihwatch.audit_purge = 'on'", 0, NULL, NULL);
+    if (st == DB_OK)
+        st = exec_one_row(c, "patient_delete",
+                          "DELETE FROM patients WHERE id = $1::uuid RETURNING id", 1, params);
+    if (st == DB_OK)
+        st = db_commit(c);
+    if (st != DB_OK)
+        db_rollback(c);
+    return st;
 }
 
 enum db_status

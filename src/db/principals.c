@@ -6,11 +6,13 @@
 #include <string.h>
 
 #include "db/internal.h"
+#include "domain/timestamp.h"
 
 static const char lookup_sql[] =
     "SELECT t.id, p.id, p.role, p.patient_id"
     " FROM tokens t JOIN principals p ON p.id = t.principal_id"
-    " WHERE t.token_hash = sha256(convert_to($1, 'UTF8')) AND t.revoked_at IS NULL";
+    " WHERE t.token_hash = sha256(convert_to($1, 'UTF8')) AND t.revoked_at IS NULL"
+    " AND (t.expires_at IS NULL OR t.expires_at > now())";
 
 enum db_status
 db_token_lookup(struct db_conn *c, const char *token, struct principal *out)
@@ -37,8 +39,8 @@ static const char create_sql[] =
     "  INSERT INTO principals (role, name, patient_id) VALUES ($1, $2, $3::uuid)"
     "  ON CONFLICT (patient_id) DO UPDATE SET role = excluded.role"
     "  RETURNING id)"
-    " INSERT INTO tokens (principal_id, token_hash, created_by)"
-    " SELECT id, sha256(convert_to($4, 'UTF8')), $5::uuid FROM p"
+    " INSERT INTO tokens (principal_id, token_hash, created_by, expires_at)"
+    " SELECT id, sha256(convert_to($4, 'UTF8')), $5::uuid, $6::timestamptz FROM p"
     " RETURNING id, principal_id, oih_epoch_us(created_at)";
 
 enum db_status
@@ -46,9 +48,13 @@ db_token_create(struct db_conn *c, const struct token_spec *spec, const char *to
                 struct token_record *out)
 {
     PGresult *res = NULL;
-    const char *params[] = {role_name(spec->role), spec->name, spec->patient_id, token,
-                            spec->created_by};
-    enum db_status st = db_query(c, "token_create", create_sql, 5, params, &res);
+    char expires[TIMESTAMP_TEXT_MAX];
+    if (spec->expires_at)
+        timestamp_format(spec->expires_at, expires);
+    const char *params[] = {role_name(spec->role), spec->name,
+                            spec->patient_id,      token,
+                            spec->created_by,      spec->expires_at ? expires : NULL};
+    enum db_status st = db_query(c, "token_create", create_sql, 6, params, &res);
     if (st != DB_OK)
         return st;
     (void)snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, 0, 0));

@@ -12,6 +12,7 @@ struct token_spec {
     const char *name;       /* may be NULL */
     const char *patient_id; /* required for ROLE_PATIENT, else NULL */
     const char *created_by; /* principal id, or NULL from the command line */
+    int64_t expires_at;     /* microseconds since the epoch; 0: never */
 };
 
 struct token_record {

@@ -11,12 +11,13 @@
 #include "util/xalloc.h"
 
 #define COHORT_COLUMNS                                                                             \
-    "r.patient_id, p.external_ref, r.level, r.score, array_to_string(r.signals, ','),"            \
+    "r.patient_id, p.external_ref, r.level, r.score, array_to_string(r.signals, ','),"             \
     " oih_epoch_us(r.computed_at)"
 /* $1 minimum rank, $2 principal, $3/$4 cursor score and id, $5 limit + 1 */
 #define COHORT_FILTER                                                                              \
-    " AND r.level_rank >= $1::int"                                                               \
-    " AND ($3::int IS NULL OR r.score < $3::int OR (r.score = $3::int AND r.patient_id > $4::uuid))" \
+    " AND r.level_rank >= $1::int"                                                                 \
+    " AND ($3::int IS NULL OR r.score < $3::int OR (r.score = $3::int AND r.patient_id > "         \
+    "$4::uuid))"                                                                                   \
     " ORDER BY r.score DESC, r.patient_id LIMIT $5::int"
 
 /* Admins read the score index directly; clinicians start from their care team, so a
@@ -53,8 +54,8 @@ db_cohort_list(struct db_conn *c, const struct principal *who, enum risk_level m
     PGresult *res = NULL;
     memset(out, 0, sizeof(*out));
     enum db_status st =
-        db_query(c, "cohort_list", who->role == ROLE_ADMIN ? cohort_admin_sql : cohort_team_sql,
-                 5, params, &res);
+        db_query(c, "cohort_list", who->role == ROLE_ADMIN ? cohort_admin_sql : cohort_team_sql, 5,
+                 params, &res);
     if (st != DB_OK)
         return st;
     size_t rows = (size_t)PQntuples(res);
@@ -97,8 +98,9 @@ db_risk_save(struct db_conn *c, const char *patient_id, const struct risk_result
     (void)snprintf(rank, sizeof(rank), "%d", (int)r->level);
     (void)snprintf(score, sizeof(score), "%d", r->score);
     signals_literal(r, signals, sizeof(signals));
-    const char *params[] = {patient_id, risk_level_name(r->level), rank,
-                            r->has_score ? score : NULL, signals, model_version};
+    const char *params[] = {patient_id, risk_level_name(r->level),
+                            rank,       r->has_score ? score : NULL,
+                            signals,    model_version};
     return db_query(c, "risk_save",
                     "INSERT INTO risk_current (patient_id, level, level_rank, score, signals,"
                     " model_version, computed_at)"

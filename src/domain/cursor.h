@@ -17,6 +17,7 @@ struct cursor {
 enum cursor_kind {
     CURSOR_TIME = 1,  /* key: microseconds since the epoch */
     CURSOR_SCORE = 2, /* key: a risk score */
+    CURSOR_SEQUENCE = 3, /* key: a row number (the audit log's id) */
 };
 
 /* Writes c as 50 lowercase hex characters and a NUL. */

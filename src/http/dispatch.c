@@ -12,7 +12,10 @@
 #include "app.h"
 #include "domain/timestamp.h"
 #include "log.h"
+#include "audit.h"
+#include "domain/uuid.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "util/random.h"
 
 /* How long a request waits for a pooled connection before answering 503. */
@@ -135,6 +138,12 @@ route_request(struct request *req, struct response *res, const struct dispatch_i
         reply_problem(res, 413, "The request body is larger than the server accepts.");
         return false;
     }
+    /* shed load rather than queue it, but keep answering probes and scrapes */
+    if (in->overloaded && !(req->route->flags & ROUTE_PUBLIC)) {
+        reply_problem(res, 503, "The server is overloaded; retry shortly.");
+        res->retry_after = 1;
+        return false;
+    }
     return true;
 }
 
@@ -179,6 +188,12 @@ authorize(struct request *req, struct response *res)
     }
     if (status != 0) {
         reply_problem(res, status, NULL);
+        return false;
+    }
+    int retry_after = 1;
+    if (!ratelimit_take(req->app->ratelimit, req->who.token_id, req->now, &retry_after)) {
+        reply_problem(res, 429, "Too many requests for this token; slow down.");
+        res->retry_after = retry_after;
         return false;
     }
     if (!(route->roles & req->who.role)) {
@@ -227,9 +242,42 @@ dispatch_request(struct request *req, struct response *res, const struct dispatc
         reply_problem(res, 500, "Internal error.");
 }
 
+static void
+audit_one(struct request *req, const struct response *res, const char *patient_id)
+{
+    struct audit_event e = {.role = req->who.role,
+                            .method = req->method_name,
+                            .route = req->route->name,
+                            .status = res->status};
+    (void)snprintf(e.patient_id, sizeof(e.patient_id), "%s", patient_id);
+    (void)snprintf(e.principal_id, sizeof(e.principal_id), "%s", req->who.id);
+    (void)snprintf(e.request_id, sizeof(e.request_id), "%s", req->request_id);
+    audit_writer_record(req->app->audit, &e);
+}
+
+/* Every authenticated call that names a patient, or whose response listed patients, is
+ * recorded: who, which route, what status, which patient; never any content. */
+static void
+audit_request(struct request *req, const struct response *res)
+{
+    char patient[37];
+    if (!req->app->audit || !req->route || req->who.id[0] == '\0')
+        return;
+    audit_writer_token_used(req->app->audit, req->who.token_id, req->now);
+    if ((req->route->flags & ROUTE_PATIENT) && req->nparams > 0 &&
+        uuid_normalize(req->params[0], patient))
+        audit_one(req, res, patient);
+    for (size_t i = 0; i < req->naudited; i++)
+        audit_one(req, res, req->audited[i]);
+    free(req->audited);
+    req->audited = NULL;
+    req->naudited = 0;
+}
+
 void
 dispatch_finish(struct request *req, struct response *res)
 {
+    audit_request(req, res);
     db_pool_release(req->db_is_replica ? req->app->read_pool : req->app->pool, req->db);
     req->db = NULL;
     json_decref(req->body);

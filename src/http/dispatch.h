@@ -14,6 +14,7 @@ struct dispatch_input {
     const char *body; /* borrowed; may be NULL */
     size_t length;
     bool too_large;
+    bool overloaded; /* more requests in progress than OIHWATCH_MAX_INFLIGHT */
 };
 
 /* Fills res for req. req must have path, app, query, header and transport set; the rest

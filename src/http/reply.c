@@ -89,9 +89,9 @@ errors_array(const struct field_errors *errs)
     json_t *list = json_array();
     for (size_t i = 0; i < errs->count; i++) {
         const struct field_error *e = &errs->items[i];
-        json_array_append_new(list, json_pack("{s:s, s:s}",
-                                              e->is_parameter ? "parameter" : "pointer",
-                                              e->pointer, "detail", e->detail));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s}", e->is_parameter ? "parameter" : "pointer",
+                                        e->pointer, "detail", e->detail));
     }
     return list;
 }

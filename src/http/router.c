@@ -60,8 +60,8 @@ router_allow_header(unsigned mask, char *out, size_t size)
     static const struct {
         unsigned bit;
         const char *names;
-    } methods[] = {{HTTP_GET, "GET, HEAD"}, {HTTP_POST, "POST"}, {HTTP_PUT, "PUT"},
-                   {HTTP_DELETE, "DELETE"}};
+    } methods[] = {
+        {HTTP_GET, "GET, HEAD"}, {HTTP_POST, "POST"}, {HTTP_PUT, "PUT"}, {HTTP_DELETE, "DELETE"}};
     size_t used = 0;
     out[0] = '\0';
     for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
@@ -70,7 +70,7 @@ router_allow_header(unsigned mask, char *out, size_t size)
         size_t need = (used ? 2 : 0) + strlen(methods[i].names);
         if (used + need >= size)
             break; /* never leave half a method name */
-        used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "",
-                                 methods[i].names);
+        used +=
+            (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "", methods[i].names);
     }
 }

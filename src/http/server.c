@@ -32,6 +32,7 @@ struct request_ctx {
     char *body;
     size_t len, cap;
     bool too_large;
+    bool overloaded;
     bool answered;
 };
 
@@ -132,7 +133,7 @@ answer(struct server *srv, struct request_ctx *ctx, const char *url, const char 
         .transport = ctx->conn,
     };
     struct response res = {0};
-    struct dispatch_input in = {method, ctx->body, ctx->len, ctx->too_large};
+    struct dispatch_input in = {method, ctx->body, ctx->len, ctx->too_large, ctx->overloaded};
     ctx->answered = true;
     dispatch_request(&req, &res, &in);
     enum MHD_Result ret = send_response(ctx->conn, &res, req.request_id);
@@ -151,11 +152,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         ctx = xcalloc(1, sizeof(*ctx));
         ctx->conn = conn;
         *req_cls = ctx;
-        atomic_fetch_add(&srv->in_flight, 1);
-        if (!declared_too_large(conn, srv->app->cfg.max_body_bytes))
+        int in_flight = atomic_fetch_add(&srv->in_flight, 1) + 1;
+        ctx->overloaded = in_flight > srv->app->cfg.max_inflight;
+        ctx->too_large = declared_too_large(conn, srv->app->cfg.max_body_bytes);
+        if (!ctx->overloaded && !ctx->too_large)
             return MHD_YES;
-        ctx->too_large = true; /* answer now: MHD discards the rest and closes */
-        return answer(srv, ctx, url, method);
+        return answer(srv, ctx, url, method); /* now: MHD discards any body and closes */
     }
     if (*upload_size > 0) {
         append_body(ctx, upload_data, *upload_size, srv->app->cfg.max_body_bytes);

@@ -81,7 +81,7 @@ class Process:
     def __init__(self, database_url, **env):
         self.log_path = tempfile.mkstemp(prefix="oihwatch-ops-", suffix=".log")[1]
         self.env = dict(os.environ, DATABASE_URL=database_url, OIHWATCH_LISTEN="127.0.0.1:0",
-                        OIHWATCH_LOG_LEVEL="info")
+                        OIHWATCH_LOG_LEVEL="info", OIHWATCH_RATE_LIMIT="0")
         self.env.update({k: str(v) for k, v in env.items()})
         self.proc = None
         self.port = None

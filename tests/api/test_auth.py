@@ -75,7 +75,8 @@ class MeTest(h.ApiTestCase):
 class TokensTest(h.ApiTestCase):
     def check_token_body(self, body, role, patient_id=None):
         self.assertEqual(set(body), {"id", "token", "role", "principal_id", "patient_id",
-                                     "created_at"})
+                                     "created_at", "expires_at"})
+        self.assertIsNone(body["expires_at"])  # no expiry unless asked for
         self.assertUuid(body["id"])
         self.assertRegex(body["token"], h.TOKEN_RE)
         self.assertEqual(body["role"], role)

@@ -1378,7 +1378,7 @@ run_token(struct token_run *run, json_t *root)
 {
     memset(run, 0, sizeof(*run));
     run->root = root;
-    run->r = parse_token_body(root, &run->in, &run->errs);
+    run->r = parse_token_body(root, NOW_US, &run->in, &run->errs);
 }
 
 static void

@@ -1,0 +1,249 @@
+/* The writer owns two queues under one mutex: audit events, and the latest use of each
+ * token. The thread swaps a queue out under the lock and writes it without the lock, so
+ * requests only ever wait for a memcpy. A batch that fails is kept and retried first. */
+#include "audit.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "domain/timestamp.h"
+#include "log.h"
+#include "util/xalloc.h"
+
+enum {
+    FLUSH_EVERY = 256,
+    FLUSH_MS = 100,
+    QUEUE_MAX = 16384,
+    TOKEN_USES_MAX = 4096,
+    TOKEN_FLUSH_MS = 60 * 1000,
+    PURGE_MS = 60 * 60 * 1000,
+};
+
+struct event_queue {
+    struct audit_event *items;
+    size_t count, cap;
+};
+
+struct audit_writer {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stopping;              /* guarded by lock */
+    struct event_queue pending; /* guarded by lock */
+    struct token_use *uses;     /* guarded by lock; one per token */
+    size_t nuses;
+    const struct config *cfg;
+    struct db_conn *db;
+    struct event_queue retry; /* the writer thread's own */
+    atomic_ullong dropped;
+};
+
+static long long
+monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+queue_push(struct event_queue *q, const struct audit_event *e)
+{
+    if (q->count == q->cap) {
+        q->cap = q->cap ? q->cap * 2 : 256;
+        q->items = xrealloc(q->items, q->cap * sizeof(q->items[0]));
+    }
+    q->items[q->count++] = *e;
+}
+
+void
+audit_writer_record(struct audit_writer *w, const struct audit_event *e)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->lock);
+    if (w->pending.count >= QUEUE_MAX) {
+        atomic_fetch_add(&w->dropped, 1);
+    } else {
+        queue_push(&w->pending, e);
+        /* stamped under the lock: queue order, and so row order, is time order */
+        w->pending.items[w->pending.count - 1].at = timestamp_now();
+        if (w->pending.count == FLUSH_EVERY)
+            pthread_cond_signal(&w->wake);
+    }
+    pthread_mutex_unlock(&w->lock);
+}
+
+void
+audit_writer_token_used(struct audit_writer *w, const char *token_id, int64_t at)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->lock);
+    size_t i = 0;
+    while (i < w->nuses && strcmp(w->uses[i].token_id, token_id) != 0)
+        i++;
+    if (i < w->nuses) {
+        w->uses[i].at = at > w->uses[i].at ? at : w->uses[i].at;
+    } else if (w->nuses < TOKEN_USES_MAX) {
+        (void)snprintf(w->uses[w->nuses].token_id, sizeof(w->uses[0].token_id), "%s", token_id);
+        w->uses[w->nuses++].at = at;
+    }
+    pthread_mutex_unlock(&w->lock);
+}
+
+unsigned long long
+audit_writer_dropped(struct audit_writer *w)
+{
+    return w ? atomic_load(&w->dropped) : 0;
+}
+
+/* Takes the pending events into the batch to write, unless a failed batch still waits:
+ * then new events stay pending, where QUEUE_MAX bounds them. */
+static void
+take_pending(struct audit_writer *w)
+{
+    if (w->retry.count > 0)
+        return;
+    pthread_mutex_lock(&w->lock);
+    for (size_t i = 0; i < w->pending.count; i++)
+        queue_push(&w->retry, &w->pending.items[i]);
+    w->pending.count = 0;
+    pthread_mutex_unlock(&w->lock);
+}
+
+static bool
+connected(struct audit_writer *w)
+{
+    char err[256];
+    if (!w->db)
+        w->db = db_connect(w->cfg->database_url, w->cfg->db_connect_timeout_s, err, sizeof(err));
+    return w->db != NULL;
+}
+
+/* Reports a failed statement: the connection is remade on the next round. */
+static void
+drop_connection(struct audit_writer *w, const char *what)
+{
+    log_warn("audit write failed; will retry", "{s:s}", "what", what);
+    db_disconnect(w->db);
+    w->db = NULL;
+}
+
+static void
+write_events(struct audit_writer *w)
+{
+    take_pending(w);
+    if (w->retry.count == 0 || !connected(w))
+        return;
+    if (db_audit_append(w->db, w->retry.items, w->retry.count) == DB_OK)
+        w->retry.count = 0;
+    else
+        drop_connection(w, "events");
+}
+
+static void
+write_token_uses(struct audit_writer *w)
+{
+    struct token_use uses[TOKEN_USES_MAX];
+    pthread_mutex_lock(&w->lock);
+    size_t n = w->nuses;
+    memcpy(uses, w->uses, n * sizeof(uses[0]));
+    w->nuses = 0;
+    pthread_mutex_unlock(&w->lock);
+    if (n > 0 && connected(w) && db_tokens_mark_used(w->db, uses, n) != DB_OK)
+        drop_connection(w, "token use"); /* last use is advisory: not retried */
+}
+
+static void
+purge(struct audit_writer *w)
+{
+    if (connected(w) && db_audit_purge(w->db, w->cfg->audit_retention_days) != DB_OK)
+        drop_connection(w, "retention");
+}
+
+/* Waits until a batch is due or FLUSH_MS passed; returns false once stopping. */
+static bool
+wait_for_work(struct audit_writer *w)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += FLUSH_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w->lock);
+    if (!w->stopping && w->pending.count < FLUSH_EVERY)
+        pthread_cond_timedwait(&w->wake, &w->lock, &until);
+    bool go_on = !w->stopping;
+    pthread_mutex_unlock(&w->lock);
+    return go_on;
+}
+
+static void *
+writer_main(void *arg)
+{
+    struct audit_writer *w = arg;
+    long long last_tokens = monotonic_ms(), last_purge = monotonic_ms() - PURGE_MS;
+    while (wait_for_work(w)) {
+        write_events(w);
+        if (monotonic_ms() - last_tokens >= TOKEN_FLUSH_MS) {
+            write_token_uses(w);
+            last_tokens = monotonic_ms();
+        }
+        if (monotonic_ms() - last_purge >= PURGE_MS) {
+            purge(w);
+            last_purge = monotonic_ms();
+        }
+    }
+    write_events(w); /* what requests queued before the stop */
+    write_token_uses(w);
+    if (w->retry.count > 0)
+        log_error("audit events could not be written before exit", "{s:i}", "events",
+                  (int)w->retry.count);
+    db_disconnect(w->db);
+    return NULL;
+}
+
+struct audit_writer *
+audit_writer_start(const struct config *cfg)
+{
+    struct audit_writer *w = xcalloc(1, sizeof(*w));
+    w->cfg = cfg;
+    w->uses = xcalloc(TOKEN_USES_MAX, sizeof(w->uses[0]));
+    atomic_init(&w->dropped, 0);
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        pthread_cond_destroy(&w->wake);
+        pthread_mutex_destroy(&w->lock);
+        free(w->uses);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void
+audit_writer_stop(struct audit_writer *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->stopping = true;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->wake);
+    pthread_mutex_destroy(&w->lock);
+    free(w->pending.items);
+    free(w->retry.items);
+    free(w->uses);
+    free(w);
+}
