@@ -1,5 +1,6 @@
 # oihwatch: one GNU Makefile. Objects go to $(BUILD); `make SANITIZE=1` builds with
-# AddressSanitizer and UBSan into build/asan, `make DEBUG=1` without optimisation.
+# AddressSanitizer and UBSan into build/asan, `make TSAN=1` with ThreadSanitizer into
+# build/tsan, `make DEBUG=1` without optimisation.
 # The targets a newcomer needs: `make run` and `make test` (see README.md).
 
 PKGS := libmicrohttpd jansson libpq
@@ -9,6 +10,9 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 ifeq ($(SANITIZE),1)
 BUILD ?= build/asan
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else ifeq ($(TSAN),1)
+BUILD ?= build/tsan
+SAN := -fsanitize=thread -fno-omit-frame-pointer
 else
 BUILD ?= build
 SAN :=
@@ -62,6 +66,12 @@ $(BUILD)/gen/openapi.c: docs/openapi.json scripts/embed.sh
 
 # Unit tests link the library objects and cmocka; no network, no database.
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
+
+# Programs that need a database (DATABASE_URL); tests/run.sh builds them with TSAN=1.
+$(BUILD)/threads/%: tests/threads/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
