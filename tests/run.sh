@@ -20,10 +20,11 @@ done
 
 step "unit tests under valgrind"
 make -s -j"$jobs" $(ls tests/unit/test_*.c | sed 's|tests/unit/\(.*\)\.c|build/tests/\1|')
-for t in build/tests/test_*; do
+for src in tests/unit/test_*.c; do
+    t=build/tests/$(basename "$src" .c)
     valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
         --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=9 "$t" \
-        >"$t.valgrind.log" 2>&1 || { cat "$t.valgrind.log" >&2; echo "valgrind: $t" >&2; exit 1; }
+        >build/valgrind.log 2>&1 || { cat build/valgrind.log >&2; echo "valgrind: $t" >&2; exit 1; }
     echo "  ok  $t"
 done
 
