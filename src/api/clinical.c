@@ -125,7 +125,7 @@ trend_get(struct request *req, struct response *res)
     struct trend t;
     if (!load_patient(req, res, &p) || !trend_params(req, res, &p, &tp))
         return;
-    enum db_status st = assess_trend(req->db, p.id, p.timezone, tp.from, tp.to, tp.kind, &t);
+    enum db_status st = assess_trend(req->db, p.id, tp.from, tp.to, tp.kind, &t);
     if (st != DB_OK) {
         reply_db_status(res, st);
         return;

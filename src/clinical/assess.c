@@ -22,7 +22,7 @@ assess_risk(struct db_conn *c, const struct risk_model *m, const char *patient_i
         first = today - LONG_TERM_DAYS + 1;
     struct series s;
     void *owner;
-    st = db_series_load(c, patient_id, tz, first, today + LOOKAHEAD_DAYS, &s, &owner);
+    st = db_series_load(c, patient_id, first, today + LOOKAHEAD_DAYS, &s, &owner);
     if (st != DB_OK)
         return st;
     risk_evaluate(m, &s, series_index(&s, w->from), series_index(&s, w->to), out);
@@ -32,12 +32,12 @@ assess_risk(struct db_conn *c, const struct risk_model *m, const char *patient_i
 }
 
 enum db_status
-assess_trend(struct db_conn *c, const char *patient_id, const char *tz, int32_t from, int32_t to,
+assess_trend(struct db_conn *c, const char *patient_id, int32_t from, int32_t to,
              enum bucket_kind kind, struct trend *out)
 {
     struct series s;
     void *owner;
-    enum db_status st = db_series_load(c, patient_id, tz, from, to, &s, &owner);
+    enum db_status st = db_series_load(c, patient_id, from, to, &s, &owner);
     if (st != DB_OK)
         return st;
     trend_compute(&s, kind, out);

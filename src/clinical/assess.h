@@ -21,7 +21,7 @@ enum db_status assess_risk(struct db_conn *c, const struct risk_model *m, const 
                            const char *tz, struct risk_window *w, struct risk_result *out);
 
 /* Buckets and summarizes the local days [from, to]; out is cleaned up with trend_cleanup. */
-enum db_status assess_trend(struct db_conn *c, const char *patient_id, const char *tz,
-                            int32_t from, int32_t to, enum bucket_kind kind, struct trend *out);
+enum db_status assess_trend(struct db_conn *c, const char *patient_id, int32_t from, int32_t to,
+                            enum bucket_kind kind, struct trend *out);
 
 #endif

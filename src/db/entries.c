@@ -59,18 +59,24 @@ static const struct batch_sql dose_sql = {
     " x.note) ORDER BY x.i LIMIT 1",
 };
 
-/* Queues the patient's risk result for recomputation, inside the caller's transaction.
- * A repeated mark only moves marked_at (the debounce) and releases any claim, so a worker
- * that is computing right now will leave the row for another round. */
+/* The span of time a write touched: its entries' times, and the hours doses with a
+ * duration keep delivering. */
+struct span {
+    int64_t from, to;
+};
+
+/* In the caller's transaction: re-derives the daily rollup of the local days the span
+ * touches and marks the patient's risk result stale (sql/004_daily_rollup.sql). */
 static enum db_status
-mark_dirty(struct db_conn *c, const char *patient_id)
+after_write(struct db_conn *c, const char *patient_id, const struct span *span)
 {
-    const char *params[] = {patient_id};
-    return db_query(c, "risk_mark_dirty",
-                    "INSERT INTO risk_dirty (patient_id) VALUES ($1::uuid)"
-                    " ON CONFLICT (patient_id) DO UPDATE"
-                    " SET marked_at = now(), claimed_until = NULL",
-                    1, params, NULL);
+    char from[TIMESTAMP_TEXT_MAX], to[TIMESTAMP_TEXT_MAX];
+    timestamp_format(span->from, from);
+    timestamp_format(span->to, to);
+    const char *params[] = {patient_id, from, to};
+    return db_query(c, "after_write",
+                    "SELECT oih_after_write($1::uuid, $2::timestamptz, $3::timestamptz)", 3,
+                    params, NULL);
 }
 
 /* Looks for an id whose stored content differs; a new statement, so it sees rows that
@@ -91,7 +97,7 @@ find_changed(struct db_conn *c, const struct batch_sql *sql, const char *const *
 
 static enum db_status
 insert_batch(struct db_conn *c, const struct batch_sql *sql, const char *patient_id,
-             const char *json, size_t n, struct batch_result *out)
+             const char *json, size_t n, const struct span *span, struct batch_result *out)
 {
     PGresult *res = NULL;
     const char *params[] = {patient_id, json};
@@ -108,7 +114,7 @@ insert_batch(struct db_conn *c, const struct batch_sql *sql, const char *patient
             st = find_changed(c, sql, params, out);
     }
     if (st == DB_OK && out->created > 0)
-        st = mark_dirty(c, patient_id);
+        st = after_write(c, patient_id, span);
     if (st == DB_OK)
         st = db_commit(c);
     if (st != DB_OK)
@@ -187,18 +193,37 @@ enum db_status
 db_pain_insert(struct db_conn *c, const char *patient_id, const struct pain_entry *entries,
                size_t n, struct batch_result *out)
 {
+    struct span span = {entries[0].recorded_at, entries[0].recorded_at};
+    for (size_t i = 1; i < n; i++) {
+        span.from = entries[i].recorded_at < span.from ? entries[i].recorded_at : span.from;
+        span.to = entries[i].recorded_at > span.to ? entries[i].recorded_at : span.to;
+    }
     char *json = rows_to_json(entries, n, sizeof(entries[0]), pain_row_any);
-    enum db_status st = json ? insert_batch(c, &pain_sql, patient_id, json, n, out) : DB_ERROR;
+    enum db_status st =
+        json ? insert_batch(c, &pain_sql, patient_id, json, n, &span, out) : DB_ERROR;
     free(json);
     return st;
+}
+
+/* When a dose stops delivering: its time, or its time plus its duration. */
+static int64_t
+dose_end(const struct dose_entry *e)
+{
+    return e->taken_at + (e->has_duration ? (int64_t)(e->duration_hours * 3600e6) : 0);
 }
 
 enum db_status
 db_dose_insert(struct db_conn *c, const char *patient_id, const struct dose_entry *entries,
                size_t n, struct batch_result *out)
 {
+    struct span span = {entries[0].taken_at, dose_end(&entries[0])};
+    for (size_t i = 1; i < n; i++) {
+        span.from = entries[i].taken_at < span.from ? entries[i].taken_at : span.from;
+        span.to = dose_end(&entries[i]) > span.to ? dose_end(&entries[i]) : span.to;
+    }
     char *json = rows_to_json(entries, n, sizeof(entries[0]), dose_row_any);
-    enum db_status st = json ? insert_batch(c, &dose_sql, patient_id, json, n, out) : DB_ERROR;
+    enum db_status st =
+        json ? insert_batch(c, &dose_sql, patient_id, json, n, &span, out) : DB_ERROR;
     free(json);
     return st;
 }
@@ -403,14 +428,17 @@ delete_entry(struct db_conn *c, const char *what, const char *sql, const char *p
 {
     PGresult *res = NULL;
     const char *params[] = {patient_id, id};
+    struct span span = {0, 0};
     enum db_status st = db_begin(c);
     if (st == DB_OK)
         st = db_query(c, what, sql, 2, params, &res);
     if (st == DB_OK && PQntuples(res) == 0)
         st = DB_NOT_FOUND;
+    if (st == DB_OK)
+        span = (struct span){db_int(res, 0, 0), db_int(res, 0, 1)};
     PQclear(res);
     if (st == DB_OK)
-        st = mark_dirty(c, patient_id);
+        st = after_write(c, patient_id, &span);
     if (st == DB_OK)
         st = db_commit(c);
     if (st != DB_OK)
@@ -423,7 +451,7 @@ db_pain_delete(struct db_conn *c, const char *patient_id, const char *id)
 {
     return delete_entry(c, "pain_delete",
                         "DELETE FROM pain_entries WHERE patient_id = $1::uuid AND id = $2::uuid"
-                        " RETURNING 1",
+                        " RETURNING oih_epoch_us(recorded_at), oih_epoch_us(recorded_at)",
                         patient_id, id);
 }
 
@@ -432,6 +460,7 @@ db_dose_delete(struct db_conn *c, const char *patient_id, const char *id)
 {
     return delete_entry(c, "dose_delete",
                         "DELETE FROM dose_entries WHERE patient_id = $1::uuid AND id = $2::uuid"
-                        " RETURNING 1",
+                        " RETURNING oih_epoch_us(taken_at), oih_epoch_us(taken_at +"
+                        " make_interval(secs => coalesce(duration_hours, 0) * 3600))",
                         patient_id, id);
 }

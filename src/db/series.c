@@ -1,6 +1,7 @@
-/* One query returns one row per local day that has data. Local days come from
- * AT TIME ZONE with the patient's IANA zone, so 23- and 25-hour days are right; a
- * continuous dose contributes to each day the share of its hours that fall in that day. */
+/* The daily series comes from patient_days, the rollup every write keeps current in its
+ * own transaction (sql/004_daily_rollup.sql holds the aggregation by local day: AT TIME
+ * ZONE with the patient's IANA zone, and continuous doses spread by hours). Reading it is
+ * an index range scan of at most a few hundred rows. */
 #include "db/series.h"
 
 #include <stdio.h>
@@ -8,41 +9,13 @@
 #include "db/internal.h"
 #include "domain/timestamp.h"
 
-/* $1 patient, $2 zone, $3 first local date, $4 last local date. */
+/* $1 patient, $2 first local date, $3 last local date. */
 static const char series_sql[] =
-    "WITH b AS (SELECT $3::date::timestamp AT TIME ZONE $2 AS t0,"
-    "  ($4::date + 1)::timestamp AT TIME ZONE $2 AS t1),"
-    " pain AS (SELECT (p.recorded_at AT TIME ZONE $2)::date AS day, p.score, p.enjoyment,"
-    "  p.activity, p.locations, p.evoked_by FROM pain_entries p, b"
-    "  WHERE p.patient_id = $1::uuid AND p.recorded_at >= b.t0 AND p.recorded_at < b.t1),"
-    " dose AS (SELECT d.taken_at, (d.taken_at AT TIME ZONE $2)::date AS day, d.class, d.mme,"
-    "  make_interval(secs => d.duration_hours * 3600) AS dur FROM dose_entries d, b"
-    "  WHERE d.patient_id = $1::uuid AND d.taken_at < b.t1"
-    "  AND d.taken_at >= b.t0 - interval '168 hours'),"
-    " spread AS (SELECT g.day::date AS day, d.mme * extract(epoch FROM"
-    "  least(d.taken_at + d.dur, (g.day::date + 1)::timestamp AT TIME ZONE $2)"
-    "  - greatest(d.taken_at, g.day::date::timestamp AT TIME ZONE $2))"
-    "  / extract(epoch FROM d.dur) AS mme FROM dose d,"
-    "  generate_series(d.day, ((d.taken_at + d.dur) AT TIME ZONE $2)::date, '1 day') AS g(day)"
-    "  WHERE d.mme IS NOT NULL AND d.dur IS NOT NULL),"
-    " days AS ("
-    "  SELECT day, count(*) AS pn, sum(score) AS ps, min(score) AS plo, max(score) AS phi,"
-    "   count(*) FILTER (WHERE enjoyment IS NOT NULL AND activity IS NOT NULL) AS gn,"
-    "   sum((score + enjoyment + activity) / 3.0) AS gs, 0::float8 AS mme, 0 AS dn, 0 AS op,"
-    "   0 AS bz, 0 AS gb, count(*) FILTER (WHERE cardinality(evoked_by) > 0) AS ev,"
-    "   count(*) FILTER (WHERE evoked_by && '{light_touch,cold,heat,pressure}') AS se,"
-    "   NULL::text AS loc FROM pain GROUP BY day"
-    "  UNION ALL SELECT day, 0, 0, NULL, NULL, 0, 0, NULL::float8, 0, 0, 0, 0,"
-    "   0, 0, string_agg(DISTINCT l.x, ',') FROM pain, unnest(locations) AS l(x) GROUP BY day"
-    "  UNION ALL SELECT day, 0, 0, NULL, NULL, 0, 0, sum(mme) FILTER (WHERE dur IS NULL),"
-    "   count(*), count(*) FILTER (WHERE class = 'opioid'),"
-    "   count(*) FILTER (WHERE class = 'benzodiazepine'),"
-    "   count(*) FILTER (WHERE class = 'gabapentinoid'), 0, 0, NULL FROM dose GROUP BY day"
-    "  UNION ALL SELECT day, 0, 0, NULL, NULL, 0, 0, sum(mme), 0, 0, 0, 0, 0, 0, NULL"
-    "   FROM spread WHERE mme > 0 GROUP BY day)"
-    " SELECT day - DATE '1970-01-01', sum(pn), sum(ps), min(plo), max(phi), sum(gn), sum(gs),"
-    "  coalesce(sum(mme), 0), sum(dn), sum(op), sum(bz), sum(gb), sum(ev), sum(se), max(loc)"
-    " FROM days WHERE day BETWEEN $3::date AND $4::date GROUP BY day ORDER BY day";
+    "SELECT day - DATE '1970-01-01', pain_entries, pain_sum, pain_min, pain_max, peg_entries,"
+    " peg_sum, mme, dose_entries, opioid_doses, benzodiazepine_doses, gabapentinoid_doses,"
+    " evoked_reports, sensitized_reports, locations"
+    " FROM patient_days WHERE patient_id = $1::uuid AND day BETWEEN $2::date AND $3::date"
+    " ORDER BY day";
 
 static void
 read_day(const PGresult *res, int r, struct day_stats *d)
@@ -64,16 +37,16 @@ read_day(const PGresult *res, int r, struct day_stats *d)
 }
 
 enum db_status
-db_series_load(struct db_conn *c, const char *patient_id, const char *tz, int32_t first_day,
-               int32_t last_day, struct series *s, void **owner)
+db_series_load(struct db_conn *c, const char *patient_id, int32_t first_day, int32_t last_day,
+               struct series *s, void **owner)
 {
     char first[11], last[11];
     date_format(first_day, first);
     date_format(last_day, last);
-    const char *params[] = {patient_id, tz, first, last};
+    const char *params[] = {patient_id, first, last};
     PGresult *res = NULL;
     *owner = NULL;
-    enum db_status st = db_query(c, "series_load", series_sql, 4, params, &res);
+    enum db_status st = db_query(c, "series_load", series_sql, 3, params, &res);
     if (st != DB_OK)
         return st;
     series_init(s, first_day, (size_t)(last_day - first_day + 1));

@@ -8,12 +8,12 @@
 #include "db/db.h"
 #include "domain/series.h"
 
-/* Fills s with the local days [first_day, last_day] of the patient in time zone tz. Doses
- * with a duration spread their MME over the hours they cover. s's location strings are
- * borrowed from *owner, which the caller releases with db_series_release after s. */
-enum db_status db_series_load(struct db_conn *c, const char *patient_id, const char *tz,
-                              int32_t first_day, int32_t last_day, struct series *s,
-                              void **owner);
+/* Fills s with the patient's local days [first_day, last_day] from the daily rollup (days
+ * in the patient's zone; doses with a duration spread their MME over the hours they
+ * cover). s's location strings are borrowed from *owner, which the caller releases with
+ * db_series_release after s. */
+enum db_status db_series_load(struct db_conn *c, const char *patient_id, int32_t first_day,
+                              int32_t last_day, struct series *s, void **owner);
 void db_series_release(void *owner);
 
 /* The patient's local date of a moment (microseconds since the epoch) in zone tz. */
