@@ -36,7 +36,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps run test unit api-test clean format format-check lint migrate openapi \
-	image container-test k8s-validate
+	image container-test k8s-validate fuzz fuzz-regress
 all: $(BUILD)/oihwatch
 
 deps:
@@ -104,6 +104,16 @@ container-test:
 
 k8s-validate:
 	@scripts/k8s-validate.sh
+
+# libFuzzer targets of tests/fuzz/ (clang, ASan + UBSan): replay the seeds and every saved
+# regression, then fuzz each target for FUZZ_SECONDS. `make fuzz-regress` only replays.
+FUZZ_SECONDS ?= 60
+
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+fuzz-regress:
+	@scripts/fuzz.sh regress
 
 format:
 	clang-format -i $(shell find src tests -name '*.[ch]')

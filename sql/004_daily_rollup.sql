@@ -38,8 +38,11 @@ pain AS (
     FROM pain_entries e, b
     WHERE e.patient_id = p AND e.recorded_at >= b.t0 AND e.recorded_at < b.t1),
 dose AS (
+    -- a duration under a second (the API allows any h > 0) is an instant dose: spreading
+    -- it would divide by an interval that rounds to zero microseconds
     SELECT e.taken_at, (e.taken_at AT TIME ZONE tz)::date AS day, e.class, e.mme,
-           make_interval(secs => e.duration_hours * 3600) AS dur
+           CASE WHEN e.duration_hours * 3600 >= 1
+                THEN make_interval(secs => e.duration_hours * 3600) END AS dur
     FROM dose_entries e, b
     WHERE e.patient_id = p AND e.taken_at < b.t1 AND e.taken_at >= b.t0 - interval '168 hours'),
 spread AS (

@@ -1,9 +1,11 @@
 /* Patients and their care teams. */
 #include <stdio.h>
+#include <string.h>
 
 #include "api/api.h"
 #include "api/parse.h"
 #include "domain/uuid.h"
+#include "domain/vocab.h"
 
 void
 patients_create(struct request *req, struct response *res)
@@ -64,6 +66,8 @@ patients_list(struct request *req, struct response *res)
     struct page_params pp;
     struct field_errors errs = {0};
     const char *ref = req->query(req, "external_ref");
+    if (ref && !utf8_valid(ref, strlen(ref)))
+        field_errors_add_param(&errs, "external_ref", "must be valid UTF-8");
     parse_page_params(query_param, req, CURSOR_TIME, &pp, &errs);
     if (!finish_query(res, &errs))
         return;

@@ -8,6 +8,10 @@
 #include <time.h>
 
 #define US_PER_SEC INT64_C(1000000)
+/* 0001-01-01T00:00:00Z and the last microsecond of 9999: the instants RFC 3339 (four-digit
+ * years) can write in UTC, and so the only ones timestamp_format may be handed. */
+#define EARLIEST_US (INT64_C(-62135596800) * US_PER_SEC)
+#define LATEST_US (INT64_C(253402300799) * US_PER_SEC + 999999)
 
 /* Reads exactly n decimal digits; returns the value or -1. */
 static int
@@ -93,7 +97,10 @@ timestamp_parse(const char *text, int64_t *out_us)
     if (parse_fraction(&p, &frac_us) < 0 || parse_offset(p, &offset) < 0 ||
         civil_to_seconds(year, mon, mday, hour, min, sec, &secs) < 0)
         return -1;
-    *out_us = (secs - offset) * US_PER_SEC + frac_us;
+    int64_t us = (secs - offset) * US_PER_SEC + frac_us;
+    if (us < EARLIEST_US || us > LATEST_US)
+        return -1; /* an offset pushed it past year 1 or 9999 in UTC */
+    *out_us = us;
     return 0;
 }
 

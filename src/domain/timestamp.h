@@ -8,8 +8,9 @@
 
 #define TIMESTAMP_TEXT_MAX 40
 
-/* Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)"; an offset is required and the
- * calendar date must exist (no Feb 30). Sub-microsecond digits are dropped.
+/* Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)"; an offset is required, the
+ * calendar date must exist (no Feb 30), and the instant must lie in years 1..9999 in UTC
+ * (so timestamp_format can write it back). Sub-microsecond digits are dropped.
  * Returns 0 and *out_us, or -1. */
 int timestamp_parse(const char *text, int64_t *out_us);
 

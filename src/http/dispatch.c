@@ -120,6 +120,13 @@ route_request(struct request *req, struct response *res, const struct dispatch_i
 {
     struct route_match m;
     parse_method(req, in->method);
+    if (in->framing_error) {
+        reply_problem(res, in->framing_error,
+                      in->framing_error == 501
+                          ? "Only the chunked transfer coding is supported."
+                          : "The request's body length is ambiguous.");
+        return false;
+    }
     enum router_result rr =
         router_find(req->app->routes, req->app->nroutes, req->method, req->path, &m);
     if (rr == ROUTER_NOT_FOUND) {

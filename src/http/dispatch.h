@@ -14,7 +14,8 @@ struct dispatch_input {
     const char *body; /* borrowed; may be NULL */
     size_t length;
     bool too_large;
-    bool overloaded; /* more requests in progress than OIHWATCH_MAX_INFLIGHT */
+    bool overloaded;   /* more requests in progress than OIHWATCH_MAX_INFLIGHT */
+    int framing_error; /* 400 or 501: the body's framing is ambiguous or unsupported */
 };
 
 /* Fills res for req. req must have path, app, query, header and transport set; the rest

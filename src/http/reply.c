@@ -29,6 +29,7 @@ static const struct problem_kind kinds[] = {
     {429, "rate-limited", "Too many requests"},
     {431, "headers-too-large", "Request header fields too large"},
     {500, "internal-error", "Internal server error"},
+    {501, "not-implemented", "Not implemented"},
     {503, "unavailable", "Service unavailable"},
 };
 
@@ -39,7 +40,7 @@ find_kind(int status)
         if (kinds[i].status == status)
             return &kinds[i];
     }
-    return &kinds[sizeof(kinds) / sizeof(kinds[0]) - 2]; /* 500 */
+    return find_kind(500); /* a status without a row is a bug: report it as one */
 }
 
 static void

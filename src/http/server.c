@@ -22,7 +22,8 @@
 struct server {
     struct MHD_Daemon *daemon;
     struct app *app;
-    atomic_int in_flight;
+    atomic_int in_flight; /* from the headers to completion: what SIGTERM drains */
+    atomic_int working;   /* from a complete upload to completion: what overload sheds */
     int port;
     char *tls_cert, *tls_key; /* PEM text, kept for the daemon's lifetime */
 };
@@ -34,7 +35,18 @@ struct request_ctx {
     bool too_large;
     bool overloaded;
     bool answered;
+    bool working;
+    int framing_error; /* 400 or 501 for an ambiguous or unsupported body framing */
+    long long started_ms;
 };
+
+static long long
+monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static const char *
 lookup_query(const struct request *req, const char *name)
@@ -46,6 +58,34 @@ static const char *
 lookup_header(const struct request *req, const char *name)
 {
     return MHD_lookup_connection_value(req->transport, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result
+count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    int *n = cls;
+    (void)kind;
+    (void)value;
+    *n += strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0;
+    return MHD_YES;
+}
+
+/* RFC 9112 6.1-6.3: a body's length must be unambiguous. libmicrohttpd 0.9.75 accepts
+ * Content-Length beside chunked (request smuggling behind a proxy), uses the first of two
+ * lengths, and waits forever on codings it cannot decode; we refuse all three. Returns 0,
+ * or the status to answer. */
+static int
+framing_error(struct MHD_Connection *conn)
+{
+    int lengths = 0;
+    const char *te =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &lengths);
+    if (te && strcasecmp(te, "chunked") != 0)
+        return 501;
+    if (lengths > 1 || (te && lengths > 0))
+        return 400;
+    return 0;
 }
 
 static bool
@@ -133,7 +173,8 @@ answer(struct server *srv, struct request_ctx *ctx, const char *url, const char 
         .transport = ctx->conn,
     };
     struct response res = {0};
-    struct dispatch_input in = {method, ctx->body, ctx->len, ctx->too_large, ctx->overloaded};
+    struct dispatch_input in = {method,           ctx->body,      ctx->len,
+                                ctx->too_large,   ctx->overloaded, ctx->framing_error};
     ctx->answered = true;
     dispatch_request(&req, &res, &in);
     enum MHD_Result ret = send_response(ctx->conn, &res, req.request_id);
@@ -152,20 +193,29 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         ctx = xcalloc(1, sizeof(*ctx));
         ctx->conn = conn;
         *req_cls = ctx;
-        int in_flight = atomic_fetch_add(&srv->in_flight, 1) + 1;
-        ctx->overloaded = in_flight > srv->app->cfg.max_inflight;
+        atomic_fetch_add(&srv->in_flight, 1);
+        ctx->started_ms = monotonic_ms();
+        ctx->framing_error = framing_error(conn);
         ctx->too_large = declared_too_large(conn, srv->app->cfg.max_body_bytes);
-        if (!ctx->overloaded && !ctx->too_large)
+        if (!ctx->too_large && !ctx->framing_error)
             return MHD_YES;
         return answer(srv, ctx, url, method); /* now: MHD discards any body and closes */
     }
     if (*upload_size > 0) {
+        /* MHD's timeout only counts silence, so a body trickled a byte at a time would hold
+         * its connection forever: the whole upload gets the timeout instead */
+        if (monotonic_ms() - ctx->started_ms > srv->app->cfg.conn_timeout_s * 1000LL)
+            return MHD_NO;
         append_body(ctx, upload_data, *upload_size, srv->app->cfg.max_body_bytes);
         *upload_size = 0;
         return MHD_YES;
     }
     if (ctx->answered)
         return MHD_YES;
+    /* only requests the server is working on count toward shedding; uploads still arriving
+     * cost a connection slot, not work, and must not let a slow client shut others out */
+    ctx->working = true;
+    ctx->overloaded = atomic_fetch_add(&srv->working, 1) + 1 > srv->app->cfg.max_inflight;
     return answer(srv, ctx, url, method);
 }
 
@@ -179,6 +229,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     (void)toe;
     if (!ctx)
         return;
+    if (ctx->working)
+        atomic_fetch_sub(&srv->working, 1);
     free(ctx->body);
     free(ctx);
     *req_cls = NULL;
@@ -248,11 +300,16 @@ start_daemon(struct server *srv, const struct sockaddr *addr, bool ipv6)
         {MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, cfg->conn_timeout_s, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL},
-        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+        /* 128 KiB: libmicrohttpd stalls instead of answering when a request's headers and
+         * query parameters outgrow the pool, and "above 128k" brings no benefit */
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 128 * 1024, NULL},
+        /* strict: refuse conflicting framing (Content-Length with chunked, two lengths)
+         * and HTTP/1.1 without Host, as RFC 9112 asks */
+        {MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL},
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
     };
-    size_t n = 8; /* the optional ones follow; the zeroed rest is MHD_OPTION_END */
+    size_t n = 9; /* the optional ones follow; the zeroed rest is MHD_OPTION_END */
     if (tls) {
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
@@ -288,6 +345,7 @@ server_start(struct app *app)
     struct server *srv = xcalloc(1, sizeof(*srv));
     srv->app = app;
     atomic_init(&srv->in_flight, 0);
+    atomic_init(&srv->working, 0);
     if (app->cfg.tls_cert[0]) {
         srv->tls_cert = read_pem(app->cfg.tls_cert, "OIHWATCH_TLS_CERT");
         srv->tls_key = read_pem(app->cfg.tls_key, "OIHWATCH_TLS_KEY");

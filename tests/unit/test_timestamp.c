@@ -331,10 +331,26 @@ test_date_round_trips_over_leap_years(void **state)
     }
 }
 
+static void
+test_instants_outside_years_1_to_9999_in_utc_are_rejected(void **state)
+{
+    (void)state;
+    int64_t us;
+    /* found by fuzz_query: an offset pushing a year-0 or year-9999 time out of range */
+    assert_int_equal(timestamp_parse("0000-01-01T00:00:00+01:00", &us), -1);
+    assert_int_equal(timestamp_parse("9999-12-31T23:59:59-01:00", &us), -1);
+    assert_int_equal(timestamp_parse("0001-01-01T00:00:00Z", &us), 0);
+    assert_int_equal(timestamp_parse("9999-12-31T23:59:59.999999Z", &us), 0);
+    char text[TIMESTAMP_TEXT_MAX];
+    timestamp_format(us, text);
+    assert_string_equal(text, "9999-12-31T23:59:59.999999Z");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_instants_outside_years_1_to_9999_in_utc_are_rejected),
         cmocka_unit_test(test_parse_utc_z),
         cmocka_unit_test(test_parse_accepts_lowercase_t_and_z),
         cmocka_unit_test(test_parse_applies_offsets),
