@@ -80,9 +80,7 @@ db_audit_list(struct db_conn *c, const char *patient_id, const struct cursor *af
         3, params, &res);
     if (st != DB_OK)
         return st;
-    size_t rows = (size_t)PQntuples(res);
-    out->more = rows > (size_t)limit;
-    out->count = out->more ? (size_t)limit : rows;
+    out->count = db_page_rows(res, (size_t)limit, &out->more);
     out->rows = xcalloc(out->count, sizeof(out->rows[0]));
     for (size_t i = 0; i < out->count; i++)
         read_audit_row(res, (int)i, &out->rows[i]);
@@ -106,16 +104,12 @@ db_audit_purge(struct db_conn *c, int days)
     const char *params[] = {text};
     enum db_status st = db_begin(c);
     if (st == DB_OK)
-        st = db_query(c, "audit_purge_on", "SET LOCAL oihwatch.audit_purge = 'on'", 0, NULL, NULL);
+        st = db_allow_audit_purge(c);
     if (st == DB_OK)
         st = db_query(c, "audit_purge",
                       "DELETE FROM audit_log WHERE at < now() - make_interval(days => $1::int)", 1,
                       params, NULL);
-    if (st == DB_OK)
-        st = db_commit(c);
-    if (st != DB_OK)
-        db_rollback(c);
-    return st;
+    return db_end(c, st);
 }
 
 enum db_status

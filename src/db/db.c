@@ -93,6 +93,16 @@ db_rollback(struct db_conn *c)
         PQclear(PQexec(c->pg, "ROLLBACK"));
 }
 
+enum db_status
+db_end(struct db_conn *c, enum db_status st)
+{
+    if (st == DB_OK)
+        st = db_commit(c);
+    if (st != DB_OK)
+        db_rollback(c);
+    return st;
+}
+
 bool
 db_ping(struct db_conn *c)
 {
@@ -156,6 +166,20 @@ db_disconnect(struct db_conn *c)
         return;
     PQfinish(c->pg);
     free(c);
+}
+
+size_t
+db_page_rows(const PGresult *res, size_t limit, bool *more)
+{
+    size_t rows = (size_t)PQntuples(res);
+    *more = rows > limit;
+    return *more ? limit : rows;
+}
+
+enum db_status
+db_allow_audit_purge(struct db_conn *c)
+{
+    return db_query(c, "audit_purge_on", "SET LOCAL oihwatch.audit_purge = 'on'", 0, NULL, NULL);
 }
 
 const char *

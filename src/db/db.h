@@ -48,6 +48,9 @@ enum db_status db_begin(struct db_conn *c);
 enum db_status db_commit(struct db_conn *c);
 /* Rolls back any open transaction; safe to call when none is open. */
 void db_rollback(struct db_conn *c);
+/* Ends a transaction: commits when st is DB_OK, else rolls back. Returns the final status
+ * (a failed COMMIT turns DB_OK into its failure). */
+enum db_status db_end(struct db_conn *c, enum db_status st);
 
 /* Describes a libpq URI or conninfo for logs as "host=... port=... dbname=... user=..."
  * (and sslmode), parsed by libpq itself so no spelling of a password can slip through:

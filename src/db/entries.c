@@ -115,11 +115,7 @@ insert_batch(struct db_conn *c, const struct batch_sql *sql, const char *patient
     }
     if (st == DB_OK && out->created > 0)
         st = after_write(c, patient_id, span);
-    if (st == DB_OK)
-        st = db_commit(c);
-    if (st != DB_OK)
-        db_rollback(c);
-    return st;
+    return db_end(c, st);
 }
 
 static json_t *
@@ -328,10 +324,8 @@ read_dose(const PGresult *res, int r, struct dose_record *out)
 static void
 fill_page(PGresult *res, bool pain, size_t limit, struct entry_page *page)
 {
-    size_t rows = (size_t)PQntuples(res);
     memset(page, 0, sizeof(*page));
-    page->more = rows > limit;
-    page->count = page->more ? limit : rows;
+    page->count = db_page_rows(res, limit, &page->more);
     page->owner = res;
     if (pain)
         page->pain = xcalloc(page->count, sizeof(page->pain[0]));
@@ -439,11 +433,7 @@ delete_entry(struct db_conn *c, const char *what, const char *sql, const char *p
     PQclear(res);
     if (st == DB_OK)
         st = after_write(c, patient_id, &span);
-    if (st == DB_OK)
-        st = db_commit(c);
-    if (st != DB_OK)
-        db_rollback(c);
-    return st;
+    return db_end(c, st);
 }
 
 enum db_status

@@ -30,6 +30,13 @@ enum db_status db_status_from_sqlstate(const char *sqlstate);
  * caller checks (never NULL unless out of memory). */
 PGconn *db_open(const char *url, int connect_timeout_s);
 
+/* Keyset pages query limit + 1 rows: returns how many of res's rows belong to the page
+ * (at most limit) and whether another page follows. */
+size_t db_page_rows(const PGresult *res, size_t limit, bool *more);
+
+/* Lets this transaction delete audit rows (erasure, retention); see sql/003. */
+enum db_status db_allow_audit_purge(struct db_conn *c);
+
 /* Field helpers: the text of row r, column f, or NULL when SQL NULL (borrowed from res). */
 const char *db_text(const PGresult *res, int r, int f);
 long long db_int(const PGresult *res, int r, int f);

@@ -92,9 +92,7 @@ db_patient_list(struct db_conn *c, const struct principal *who, const char *exte
         7, params, &res);
     if (st != DB_OK)
         return st;
-    int rows = PQntuples(res);
-    out->more = rows > limit;
-    out->count = (size_t)(out->more ? limit : rows);
+    out->count = db_page_rows(res, (size_t)limit, &out->more);
     out->items = xcalloc(out->count, sizeof(out->items[0]));
     for (size_t r = 0; r < out->count; r++)
         read_patient(res, (int)r, &out->items[r]);
@@ -130,15 +128,11 @@ db_patient_delete(struct db_conn *c, const char *id)
     const char *params[] = {id};
     enum db_status st = db_begin(c);
     if (st == DB_OK)
-        st = db_query(c, "audit_purge_on", "SET LOCAL oihwatch.audit_purge = 'on'", 0, NULL, NULL);
+        st = db_allow_audit_purge(c);
     if (st == DB_OK)
         st = exec_one_row(c, "patient_delete",
                           "DELETE FROM patients WHERE id = $1::uuid RETURNING id", 1, params);
-    if (st == DB_OK)
-        st = db_commit(c);
-    if (st != DB_OK)
-        db_rollback(c);
-    return st;
+    return db_end(c, st);
 }
 
 enum db_status

@@ -58,9 +58,7 @@ db_cohort_list(struct db_conn *c, const struct principal *who, enum risk_level m
                  params, &res);
     if (st != DB_OK)
         return st;
-    size_t rows = (size_t)PQntuples(res);
-    out->more = rows > (size_t)limit;
-    out->count = out->more ? (size_t)limit : rows;
+    out->count = db_page_rows(res, (size_t)limit, &out->more);
     out->rows = xcalloc(out->count, sizeof(out->rows[0]));
     for (size_t i = 0; i < out->count; i++)
         read_cohort_row(res, (int)i, &out->rows[i]);

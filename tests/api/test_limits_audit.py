@@ -5,6 +5,8 @@ retention and append-only rows, token expiry and last use, and cache headers."""
 import datetime
 import json
 import socket
+import subprocess
+import threading
 import time
 import uuid
 
@@ -48,24 +50,46 @@ class SheddingTest(h.ApiTestCase):
                       OIHWATCH_RISK_WORKER=0).start()
         self.addCleanup(srv.stop)
         token = srv.admin_token()
-        slow = []
-        for _ in range(2):  # two uploads in progress fill the allowance
-            s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
-            s.sendall(b"POST /v1/patients HTTP/1.1\r\nHost: t\r\nContent-Type: application/json"
-                      b"\r\nContent-Length: 100\r\nAuthorization: Bearer " + token.encode() +
-                      b"\r\n\r\n{")
-            slow.append(s)
-        time.sleep(0.3)
+        pid = srv.call("POST", "/v1/patients", {}, token).body["id"]
+        # two requests the server is working on: stuck behind a lock on patients
+        locker = subprocess.Popen(["psql", shared_url(), "-q", "-c",
+                                   "BEGIN; LOCK TABLE patients IN ACCESS EXCLUSIVE MODE;"
+                                   " SELECT pg_sleep(3); COMMIT;"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        results = []
+        workers = [threading.Thread(target=lambda: results.append(
+            srv.call("GET", f"/v1/patients/{pid}", token=token, timeout=20).status))
+            for _ in range(2)]
+        for w in workers:
+            w.start()
+        time.sleep(0.5)
         started = time.monotonic()
         r = srv.call("GET", "/v1/me", token=token)
-        self.assertEqual(r.status, 503)
+        self.assertEqual(r.status, 503, "a third request must be shed, not queued")
         self.assertEqual(r.headers.get("retry-after"), "1")
         self.assertLess(time.monotonic() - started, 1.0, "shedding must not wait")
         self.assertEqual(srv.call("GET", "/healthz").status, 200)  # probes still answered
-        for s in slow:
-            s.close()
+        locker.wait(20)
+        for w in workers:
+            w.join(20)
+        self.assertEqual(results, [200, 200], "the requests in progress still complete")
+        self.assertEqual(srv.call("GET", "/v1/me", token=token).status, 200)
+
+    def test_slow_uploads_do_not_count_as_work(self):
+        srv = Process(shared_url(), OIHWATCH_MAX_INFLIGHT=2, OIHWATCH_RISK_WORKER=0).start()
+        self.addCleanup(srv.stop)
+        token = srv.admin_token()
+        slow = []
+        for _ in range(5):  # uploads still arriving: a connection each, no work yet
+            sock = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+            sock.sendall(b"POST /v1/patients HTTP/1.1\r\nHost: t\r\nContent-Length: 100"
+                         b"\r\nContent-Type: application/json\r\n\r\n{")
+            slow.append(sock)
         time.sleep(0.3)
         self.assertEqual(srv.call("GET", "/v1/me", token=token).status, 200)
+        for sock in slow:
+            sock.close()
 
 
 class AuditTest(h.ApiTestCase):
