@@ -25,11 +25,14 @@ let_postgres_reach() {
     done
 }
 
-# A port nothing listens on (bash's /dev/tcp: no python or netcat needed on a fresh machine).
+# A port nothing listens on (bash's /dev/tcp: no python or netcat needed on a fresh machine),
+# below the kernel's ephemeral range, where outgoing connections take their source ports
+# (a connect test cannot see those, and they would make the bind fail).
 free_port() {
-    local p
+    local p low
+    low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
     for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 40000))
+        p=$((10000 + RANDOM % (low - 10000)))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"
             return 0
@@ -48,14 +51,19 @@ start)
         as_pg "$BIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
             --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
-    port=${3:-}
-    [ -n "$port" ] || port=$(cat "$dir/port" 2>/dev/null || free_port)
-    echo "$port" >"$dir/port"
-    if ! as_pg "$BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    chosen=${3:-$(cat "$dir/port" 2>/dev/null || true)}
+    for attempt in 1 2 3 4 5; do
+        port=${chosen:-$(free_port)}
+        echo "$port" >"$dir/port"
+        as_pg "$BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1 && break
         as_pg "$BIN/pg_ctl" -D "$dir/data" -l "$dir/pg.log" -w -t 60 \
-            -o "-k $dir -h 127.0.0.1 -p $port ${PG_OPTS:-}" start >/dev/null ||
-            { tail -20 "$dir/pg.log" >&2; exit 1; }
-    fi
+            -o "-k $dir -h 127.0.0.1 -p $port ${PG_OPTS:-}" start >/dev/null && break
+        # a port taken meanwhile: try another, unless the caller asked for this one
+        if [ -n "$chosen" ] || [ "$attempt" = 5 ]; then
+            tail -20 "$dir/pg.log" >&2
+            exit 1
+        fi
+    done
     echo "postgresql://postgres@127.0.0.1:$port/postgres"
     ;;
 stop)

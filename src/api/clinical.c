@@ -11,6 +11,7 @@
 #include "clinical/assess.h"
 #include "db/series.h"
 #include "domain/timestamp.h"
+#include "util/jsonw.h"
 
 #define DAY_US INT64_C(86400000000)
 
@@ -25,44 +26,112 @@ date_json(int32_t day)
     return json_string(text);
 }
 
-static json_t *
-rounded(double x, double scale)
-{
-    return json_real(round(x * scale) / scale);
-}
-
 /* --- trend --- */
 
-static json_t *
-bucket_json(const struct trend_bucket *b)
+struct trend_params {
+    int32_t from, to;
+    enum bucket_kind kind;
+};
+
+/* The trend is the largest response (a bucket per day, up to 730): written directly into
+ * one buffer, since building and dumping a jansson tree cost more than the rest of the
+ * request together. Numbers are rounded to 2 decimals (PEG to 1), as elsewhere. */
+
+static void
+write_date(struct jsonw *w, int32_t day)
 {
-    json_t *pain = json_null();
-    if (b->pain_entries > 0)
-        pain =
-            json_pack("{s:o, s:i, s:i, s:i}", "mean", rounded(b->pain_sum / b->pain_entries, 100.0),
-                      "min", b->pain_min, "max", b->pain_max, "count", b->pain_entries);
-    return json_pack("{s:o, s:o, s:o, s:{s:o, s:o}, s:i, s:i, s:i}", "start", date_json(b->start),
-                     "pain", pain, "peg",
-                     b->peg_entries ? rounded(b->peg_sum / b->peg_entries, 10.0) : json_null(),
-                     "mme", "total", rounded(b->mme, 100.0), "per_day",
-                     rounded(b->days ? b->mme / b->days : 0.0, 100.0), "doses", b->doses,
-                     "evoked_reports", b->evoked_reports, "locations", b->locations);
+    char text[11];
+    date_format(day, text);
+    jsonw_string(w, text);
 }
 
-static json_t *
-optional_stat(bool has, double value)
+static void
+write_bucket(struct jsonw *w, const struct trend_bucket *b)
 {
-    return has ? rounded(value, 100.0) : json_null();
+    jsonw_raw(w, "{\"start\":");
+    write_date(w, b->start);
+    jsonw_raw(w, ",\"pain\":");
+    if (b->pain_entries > 0) {
+        jsonw_raw(w, "{\"mean\":");
+        jsonw_fixed2(w, b->pain_sum / b->pain_entries);
+        jsonw_raw(w, ",\"min\":");
+        jsonw_int(w, b->pain_min);
+        jsonw_raw(w, ",\"max\":");
+        jsonw_int(w, b->pain_max);
+        jsonw_raw(w, ",\"count\":");
+        jsonw_int(w, b->pain_entries);
+        jsonw_raw(w, "}");
+    } else {
+        jsonw_null(w);
+    }
+    jsonw_raw(w, ",\"peg\":");
+    if (b->peg_entries)
+        jsonw_fixed2(w, round(b->peg_sum / b->peg_entries * 10.0) / 10.0);
+    else
+        jsonw_null(w);
+    jsonw_raw(w, ",\"mme\":{\"total\":");
+    jsonw_fixed2(w, b->mme);
+    jsonw_raw(w, ",\"per_day\":");
+    jsonw_fixed2(w, b->days ? b->mme / b->days : 0.0);
+    jsonw_raw(w, "},\"doses\":");
+    jsonw_int(w, b->doses);
+    jsonw_raw(w, ",\"evoked_reports\":");
+    jsonw_int(w, b->evoked_reports);
+    jsonw_raw(w, ",\"locations\":");
+    jsonw_int(w, b->locations);
+    jsonw_raw(w, "}");
 }
 
-static json_t *
-summary_json(const struct trend_summary *s)
+static void
+write_optional(struct jsonw *w, const char *key, bool has, double value)
 {
-    return json_pack("{s:o, s:o, s:o, s:i, s:i}", "pain_slope_per_week",
-                     optional_stat(s->has_pain_slope, s->pain_slope_per_week), "mme_slope_per_week",
-                     optional_stat(s->has_mme_slope, s->mme_slope_per_week), "pain_mme_correlation",
-                     optional_stat(s->has_correlation, s->pain_mme_correlation), "days_with_pain",
-                     s->days_with_pain, "days_with_opioid", s->days_with_opioid);
+    jsonw_raw(w, key);
+    if (has)
+        jsonw_fixed2(w, value);
+    else
+        jsonw_null(w);
+}
+
+static void
+write_summary(struct jsonw *w, const struct trend_summary *s)
+{
+    write_optional(w, "{\"pain_slope_per_week\":", s->has_pain_slope, s->pain_slope_per_week);
+    write_optional(w, ",\"mme_slope_per_week\":", s->has_mme_slope, s->mme_slope_per_week);
+    write_optional(w, ",\"pain_mme_correlation\":", s->has_correlation, s->pain_mme_correlation);
+    jsonw_raw(w, ",\"days_with_pain\":");
+    jsonw_int(w, s->days_with_pain);
+    jsonw_raw(w, ",\"days_with_opioid\":");
+    jsonw_int(w, s->days_with_opioid);
+    jsonw_raw(w, "}");
+}
+
+static void
+reply_trend(struct response *res, const struct patient *p, const struct trend_params *tp,
+            const struct trend *t)
+{
+    struct jsonw w;
+    size_t len;
+    jsonw_init(&w, 512 + 200 * t->nbuckets);
+    jsonw_raw(&w, "{\"patient_id\":");
+    jsonw_string(&w, p->id);
+    jsonw_raw(&w, ",\"timezone\":");
+    jsonw_string(&w, p->timezone);
+    jsonw_raw(&w, ",\"from\":");
+    write_date(&w, tp->from);
+    jsonw_raw(&w, ",\"to\":");
+    write_date(&w, tp->to);
+    jsonw_raw(&w, tp->kind == BUCKET_WEEK ? ",\"bucket\":\"week\"" : ",\"bucket\":\"day\"");
+    jsonw_raw(&w, ",\"series\":[");
+    for (size_t i = 0; i < t->nbuckets; i++) {
+        if (i)
+            jsonw_raw(&w, ",");
+        write_bucket(&w, &t->buckets[i]);
+    }
+    jsonw_raw(&w, "],\"summary\":");
+    write_summary(&w, &t->summary);
+    jsonw_raw(&w, "}");
+    char *text = jsonw_finish(&w, &len);
+    reply_json_text(res, 200, text, len);
 }
 
 /* Calendar days a trend may cover: no entry is older than 2000-01-01 (ENTRY_EARLIEST_US),
@@ -83,11 +152,6 @@ date_param(struct request *req, const char *name, bool *has, int32_t *out,
     }
     return 0;
 }
-
-struct trend_params {
-    int32_t from, to;
-    enum bucket_kind kind;
-};
 
 /* from/to (default: the 90 days ending today), bucket; false after replying 400. */
 static bool
@@ -130,14 +194,7 @@ trend_get(struct request *req, struct response *res)
         reply_db_status(res, st);
         return;
     }
-    json_t *series = json_array();
-    for (size_t i = 0; i < t.nbuckets; i++)
-        json_array_append_new(series, bucket_json(&t.buckets[i]));
-    reply_json(res, 200,
-               json_pack("{s:s, s:s, s:o, s:o, s:s, s:o, s:o}", "patient_id", p.id, "timezone",
-                         p.timezone, "from", date_json(tp.from), "to", date_json(tp.to), "bucket",
-                         tp.kind == BUCKET_WEEK ? "week" : "day", "series", series, "summary",
-                         summary_json(&t.summary)));
+    reply_trend(res, &p, &tp, &t);
     trend_cleanup(&t);
 }
 

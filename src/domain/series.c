@@ -120,7 +120,8 @@ token_set_add(struct token_set *set, const char *token, size_t len)
         set->cap = set->cap ? set->cap * 2 : 16;
         set->items = xrealloc(set->items, set->cap * sizeof(set->items[0]));
     }
-    (void)snprintf(set->items[set->count++], sizeof(set->items[0]), "%.*s", (int)len, token);
+    memcpy(set->items[set->count], token, len); /* len < sizeof(items[0]), checked by caller */
+    set->items[set->count++][len] = '\0';
 }
 
 int

@@ -63,6 +63,16 @@ set_body(struct response *res, int status, json_t *body, const char *content_typ
 }
 
 void
+reply_json_text(struct response *res, int status, char *body, size_t length)
+{
+    free(res->body);
+    res->body = body;
+    res->length = length;
+    res->status = status;
+    res->content_type = "application/json";
+}
+
+void
 reply_json(struct response *res, int status, json_t *body)
 {
     set_body(res, status, body, "application/json");

@@ -10,6 +10,8 @@
 
 /* Serializes body (stolen) as the response with status. */
 void reply_json(struct response *res, int status, json_t *body);
+/* A JSON body already serialized (stolen: body is new memory of length bytes). */
+void reply_json_text(struct response *res, int status, char *body, size_t length);
 /* A problem document with status and a detail that must not carry patient data. */
 void reply_problem(struct response *res, int status, const char *detail);
 /* A problem document listing errs (borrowed) under "errors". */

@@ -1,0 +1,27 @@
+/* A minimal JSON writer for the large, hot responses (trend series): one buffer sized up
+ * front, numbers formatted without printf. Callers write the structure (braces, commas)
+ * themselves; the writer escapes strings and formats values. Everything else uses jansson. */
+#ifndef OIH_JSONW_H
+#define OIH_JSONW_H
+
+#include <stddef.h>
+
+struct jsonw {
+    char *buf; /* new (malloc); handed over by jsonw_finish */
+    size_t len, cap;
+};
+
+/* Starts an empty document with room for about hint bytes. */
+void jsonw_init(struct jsonw *w, size_t hint);
+/* Appends text as is (structure: "{", "\"key\":", ","). */
+void jsonw_raw(struct jsonw *w, const char *text);
+/* Appends a JSON string: quotes and escapes s (valid UTF-8). */
+void jsonw_string(struct jsonw *w, const char *s);
+void jsonw_int(struct jsonw *w, long long v);
+/* Appends v rounded to two decimals, written like jansson writes reals ("5.5", "90.0"). */
+void jsonw_fixed2(struct jsonw *w, double v);
+void jsonw_null(struct jsonw *w);
+/* Returns the document (new; caller frees) and its length; w is left empty. */
+char *jsonw_finish(struct jsonw *w, size_t *len);
+
+#endif
