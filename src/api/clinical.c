@@ -166,14 +166,8 @@ trend_params(struct request *req, struct response *res, const struct patient *p,
     tp->kind = bucket && strcmp(bucket, "week") == 0 ? BUCKET_WEEK : BUCKET_DAY;
     if (bucket && strcmp(bucket, "week") != 0 && strcmp(bucket, "day") != 0)
         field_errors_add_param(&errs, "bucket", "must be day or week");
-    if (!errs.count && !has_to) {
-        enum db_status st = db_local_date(req->db, p->timezone, req->now, &tp->to);
-        if (st != DB_OK) {
-            reply_db_status(res, st);
-            field_errors_cleanup(&errs);
-            return false;
-        }
-    }
+    if (!errs.count && !has_to)
+        tp->to = p->today;
     if (!errs.count && !has_from)
         tp->from = tp->to - TREND_DEFAULT_DAYS + 1;
     if (!errs.count && (tp->from > tp->to || tp->to - tp->from + 1 > TREND_MAX_DAYS))
@@ -267,6 +261,7 @@ risk_params(struct request *req, struct response *res, struct risk_window *w)
     struct field_errors errs = {0};
     bool has_as_of;
     w->as_of = req->now;
+    w->as_of_day = -1;
     w->days = 90;
     /* a day of slack: "as of the end of today" in a zone ahead of UTC */
     if (parse_time_param(query_param, req, "as_of", &has_as_of, &w->as_of, &errs) == 0 &&
@@ -286,6 +281,8 @@ risk_get(struct request *req, struct response *res)
     const struct risk_model *m = &risk_model_v1;
     if (!load_patient(req, res, &p) || !risk_params(req, res, &w))
         return;
+    if (w.as_of == req->now)
+        w.as_of_day = p.today; /* as of now: the date came with the patient */
     enum db_status st = assess_risk(req->db, m, p.id, p.timezone, &w, &r);
     if (st != DB_OK)
         reply_db_status(res, st);

@@ -11,8 +11,8 @@ enum db_status
 assess_risk(struct db_conn *c, const struct risk_model *m, const char *patient_id,
             const char *tz, struct risk_window *w, struct risk_result *out)
 {
-    int32_t today;
-    enum db_status st = db_local_date(c, tz, w->as_of, &today);
+    int32_t today = w->as_of_day;
+    enum db_status st = today >= 0 ? DB_OK : db_local_date(c, tz, w->as_of, &today);
     if (st != DB_OK)
         return st;
     w->to = today;

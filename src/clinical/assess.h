@@ -11,6 +11,7 @@
 
 struct risk_window {
     int64_t as_of;      /* microseconds since the epoch */
+    int32_t as_of_day;  /* its local date when the caller knows it, else -1 */
     int days;           /* window_days */
     int32_t from, to;   /* local dates of the window, inclusive */
 };
