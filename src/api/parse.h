@@ -85,7 +85,7 @@ int parse_page_params(param_get_fn *get, const void *ctx, enum cursor_kind kind,
                       struct page_params *out, struct field_errors *errs);
 /* An optional RFC 3339 timestamp parameter; 0, or -1 with errs filled. A space where the
  * offset's '+' belongs is read as '+' (a '+' left unescaped in a URL decodes to space). */
-int parse_time_param(param_get_fn *get, const void *ctx, const char *name, bool *has,
-                     int64_t *out, struct field_errors *errs);
+int parse_time_param(param_get_fn *get, const void *ctx, const char *name, bool *has, int64_t *out,
+                     struct field_errors *errs);
 
 #endif

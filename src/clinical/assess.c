@@ -8,8 +8,8 @@
 enum { LOOKBACK_DAYS = 14, LONG_TERM_DAYS = 90, LOOKAHEAD_DAYS = 35 };
 
 enum db_status
-assess_risk(struct db_conn *c, const struct risk_model *m, const char *patient_id,
-            const char *tz, struct risk_window *w, struct risk_result *out)
+assess_risk(struct db_conn *c, const struct risk_model *m, const char *patient_id, const char *tz,
+            struct risk_window *w, struct risk_result *out)
 {
     int32_t today = w->as_of_day;
     enum db_status st = today >= 0 ? DB_OK : db_local_date(c, tz, w->as_of, &today);

@@ -10,10 +10,10 @@
 #include "domain/trend.h"
 
 struct risk_window {
-    int64_t as_of;      /* microseconds since the epoch */
-    int32_t as_of_day;  /* its local date when the caller knows it, else -1 */
-    int days;           /* window_days */
-    int32_t from, to;   /* local dates of the window, inclusive */
+    int64_t as_of;     /* microseconds since the epoch */
+    int32_t as_of_day; /* its local date when the caller knows it, else -1 */
+    int days;          /* window_days */
+    int32_t from, to;  /* local dates of the window, inclusive */
 };
 
 /* Evaluates the model for the window of w->days local days ending on as_of's local date in

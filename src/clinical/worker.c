@@ -15,8 +15,13 @@
 #include "log.h"
 #include "util/xalloc.h"
 
-enum { CLAIM_BATCH = 32, IDLE_MS = 250, STALE_EVERY_MS = 60000, STALE_BATCH = 500,
-       WINDOW_DAYS = 90 };
+enum {
+    CLAIM_BATCH = 32,
+    IDLE_MS = 250,
+    STALE_EVERY_MS = 60000,
+    STALE_BATCH = 500,
+    WINDOW_DAYS = 90
+};
 
 struct risk_worker {
     pthread_t thread;
@@ -53,8 +58,8 @@ assess_one(struct risk_worker *w, const struct dirty_claim *claim)
 {
     struct risk_window win = {.as_of = timestamp_now(), .as_of_day = -1, .days = WINDOW_DAYS};
     struct risk_result r;
-    enum db_status st = assess_risk(w->db, &risk_model_v1, claim->patient_id, claim->timezone,
-                                    &win, &r);
+    enum db_status st =
+        assess_risk(w->db, &risk_model_v1, claim->patient_id, claim->timezone, &win, &r);
     if (st == DB_OK)
         st = db_risk_save(w->db, claim->patient_id, &r, risk_model_v1.version);
     if (st == DB_OK || st == DB_NOT_FOUND)

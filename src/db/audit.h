@@ -41,8 +41,8 @@ struct audit_page {
 };
 
 /* A patient's audit rows, newest first, after the cursor (key: row id) when given. */
-enum db_status db_audit_list(struct db_conn *c, const char *patient_id,
-                             const struct cursor *after, int limit, struct audit_page *out);
+enum db_status db_audit_list(struct db_conn *c, const char *patient_id, const struct cursor *after,
+                             int limit, struct audit_page *out);
 void audit_page_cleanup(struct audit_page *page);
 
 /* Deletes rows older than days (the retention period). */

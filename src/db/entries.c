@@ -75,8 +75,8 @@ after_write(struct db_conn *c, const char *patient_id, const struct span *span)
     timestamp_format(span->to, to);
     const char *params[] = {patient_id, from, to};
     return db_query(c, "after_write",
-                    "SELECT oih_after_write($1::uuid, $2::timestamptz, $3::timestamptz)", 3,
-                    params, NULL);
+                    "SELECT oih_after_write($1::uuid, $2::timestamptz, $3::timestamptz)", 3, params,
+                    NULL);
 }
 
 /* Looks for an id whose stored content differs; a new statement, so it sees rows that

@@ -54,11 +54,9 @@ struct entry_query {
  * an id already stored with identical content counts as a duplicate; with other content
  * nothing is stored and DB_CONFLICT names the entry. DB_NOT_FOUND when the patient is gone. */
 enum db_status db_pain_insert(struct db_conn *c, const char *patient_id,
-                              const struct pain_entry *entries, size_t n,
-                              struct batch_result *out);
+                              const struct pain_entry *entries, size_t n, struct batch_result *out);
 enum db_status db_dose_insert(struct db_conn *c, const char *patient_id,
-                              const struct dose_entry *entries, size_t n,
-                              struct batch_result *out);
+                              const struct dose_entry *entries, size_t n, struct batch_result *out);
 
 /* One stored entry by id (a page of one), or DB_NOT_FOUND. */
 enum db_status db_pain_fetch(struct db_conn *c, const char *patient_id, const char *id,
@@ -67,10 +65,10 @@ enum db_status db_dose_fetch(struct db_conn *c, const char *patient_id, const ch
                              struct entry_page *out);
 
 /* Newest first (time, then id, descending). */
-enum db_status db_pain_list(struct db_conn *c, const char *patient_id,
-                            const struct entry_query *q, struct entry_page *out);
-enum db_status db_dose_list(struct db_conn *c, const char *patient_id,
-                            const struct entry_query *q, struct entry_page *out);
+enum db_status db_pain_list(struct db_conn *c, const char *patient_id, const struct entry_query *q,
+                            struct entry_page *out);
+enum db_status db_dose_list(struct db_conn *c, const char *patient_id, const struct entry_query *q,
+                            struct entry_page *out);
 void entry_page_cleanup(struct entry_page *page);
 
 /* Deletes one entry; DB_NOT_FOUND when the patient has no entry with that id. */

@@ -18,7 +18,7 @@
 /* The last column is the patient's local date now, which trend and risk need by default:
  * fetched here, it saves them a round trip. */
 #define PATIENT_COLUMNS                                                                            \
-    "p.id, p.external_ref, p.timezone, oih_epoch_us(p.created_at),"                               \
+    "p.id, p.external_ref, p.timezone, oih_epoch_us(p.created_at),"                                \
     " (now() AT TIME ZONE p.timezone)::date - DATE '1970-01-01'"
 
 static void

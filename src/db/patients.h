@@ -28,9 +28,8 @@ struct patient_page {
 
 /* Creates a patient; when clinician_id is not NULL the patient joins that care team in the
  * same statement. DB_CONFLICT when external_ref is taken. */
-enum db_status db_patient_create(struct db_conn *c, const char *external_ref,
-                                 const char *timezone, const char *clinician_id,
-                                 struct patient *out);
+enum db_status db_patient_create(struct db_conn *c, const char *external_ref, const char *timezone,
+                                 const char *clinician_id, struct patient *out);
 
 /* Fetches a patient the caller may see; DB_NOT_FOUND for unknown and invisible alike. */
 enum db_status db_patient_get(struct db_conn *c, const struct principal *who, const char *id,

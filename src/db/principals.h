@@ -27,8 +27,8 @@ enum db_status db_token_lookup(struct db_conn *c, const char *token, struct prin
 
 /* Stores SHA-256 of token under a principal: a new one for clinicians and admins, the
  * patient's own (made on first use) for patients. DB_NOT_FOUND when the patient is gone. */
-enum db_status db_token_create(struct db_conn *c, const struct token_spec *spec,
-                               const char *token, struct token_record *out);
+enum db_status db_token_create(struct db_conn *c, const struct token_spec *spec, const char *token,
+                               struct token_record *out);
 
 /* Revokes an active token. only_creator (a principal id) restricts it to tokens that
  * principal created; NULL allows any. DB_NOT_FOUND when nothing active matched. */

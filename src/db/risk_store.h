@@ -17,7 +17,7 @@ struct cohort_row {
     const char *external_ref; /* borrowed from the page; NULL when none */
     const char *level;        /* borrowed */
     int score;
-    const char *signals;      /* borrowed; present signal codes, comma-separated */
+    const char *signals; /* borrowed; present signal codes, comma-separated */
     int64_t computed_at;
 };
 

@@ -15,8 +15,8 @@ struct cursor {
 /* What a list sorts by. The kind is written into the cursor, so a cursor of one list is
  * refused by another instead of being read as the wrong kind of key. */
 enum cursor_kind {
-    CURSOR_TIME = 1,  /* key: microseconds since the epoch */
-    CURSOR_SCORE = 2, /* key: a risk score */
+    CURSOR_TIME = 1,     /* key: microseconds since the epoch */
+    CURSOR_SCORE = 2,    /* key: a risk score */
     CURSOR_SEQUENCE = 3, /* key: a row number (the audit log's id) */
 };
 

@@ -19,10 +19,10 @@ static void
 add_day(struct trend_bucket *b, const struct day_stats *d)
 {
     if (d->pain_entries > 0) {
-        b->pain_min = b->pain_entries ? (d->pain_min < b->pain_min ? d->pain_min : b->pain_min)
-                                      : d->pain_min;
-        b->pain_max = b->pain_entries ? (d->pain_max > b->pain_max ? d->pain_max : b->pain_max)
-                                      : d->pain_max;
+        b->pain_min =
+            b->pain_entries ? (d->pain_min < b->pain_min ? d->pain_min : b->pain_min) : d->pain_min;
+        b->pain_max =
+            b->pain_entries ? (d->pain_max > b->pain_max ? d->pain_max : b->pain_max) : d->pain_max;
     }
     b->days++;
     b->pain_entries += d->pain_entries;
@@ -64,7 +64,8 @@ summarize_days(const struct series *s, struct trend_summary *sum)
 {
     size_t n = s->ndays, np = 0;
     double *x = xmalloc((n ? n : 1) * 4 * sizeof(double));
-    double *mme = x + n, *px = mme + n, *pain = px + n, *pmme = xmalloc((n ? n : 1) * sizeof(double));
+    double *mme = x + n, *px = mme + n, *pain = px + n,
+           *pmme = xmalloc((n ? n : 1) * sizeof(double));
     memset(sum, 0, sizeof(*sum));
     for (size_t i = 0; i < n; i++) {
         const struct day_stats *d = &s->days[i];

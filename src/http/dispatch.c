@@ -122,9 +122,8 @@ route_request(struct request *req, struct response *res, const struct dispatch_i
     parse_method(req, in->method);
     if (in->framing_error) {
         reply_problem(res, in->framing_error,
-                      in->framing_error == 501
-                          ? "Only the chunked transfer coding is supported."
-                          : "The request's body length is ambiguous.");
+                      in->framing_error == 501 ? "Only the chunked transfer coding is supported."
+                                               : "The request's body length is ambiguous.");
         return false;
     }
     enum router_result rr =

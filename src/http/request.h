@@ -42,7 +42,7 @@ struct request {
     /* Looks up a query parameter or a header; borrowed, valid for the request. */
     const char *(*query)(const struct request *req, const char *name);
     const char *(*header)(const struct request *req, const char *name);
-    void *transport; /* the server's connection handle, opaque to handlers */
+    void *transport;     /* the server's connection handle, opaque to handlers */
     char (*audited)[37]; /* patients a list response showed; new, freed by dispatch_finish */
     size_t naudited;
 };

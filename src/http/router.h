@@ -10,10 +10,10 @@
 typedef void handler_fn(struct request *req, struct response *res);
 
 enum route_flags {
-    ROUTE_PUBLIC = 1 << 0, /* no bearer token */
-    ROUTE_BODY = 1 << 1,   /* takes a JSON body */
-    ROUTE_DB = 1 << 2,     /* needs a database connection although public */
-    ROUTE_READ = 1 << 3,   /* read-only: may be served by DATABASE_READ_URL's replica */
+    ROUTE_PUBLIC = 1 << 0,  /* no bearer token */
+    ROUTE_BODY = 1 << 1,    /* takes a JSON body */
+    ROUTE_DB = 1 << 2,      /* needs a database connection although public */
+    ROUTE_READ = 1 << 3,    /* read-only: may be served by DATABASE_READ_URL's replica */
     ROUTE_PATIENT = 1 << 4, /* parameter 0 is a patient id: every call is audited */
 };
 

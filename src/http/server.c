@@ -173,8 +173,8 @@ answer(struct server *srv, struct request_ctx *ctx, const char *url, const char 
         .transport = ctx->conn,
     };
     struct response res = {0};
-    struct dispatch_input in = {method,           ctx->body,      ctx->len,
-                                ctx->too_large,   ctx->overloaded, ctx->framing_error};
+    struct dispatch_input in = {method,         ctx->body,       ctx->len,
+                                ctx->too_large, ctx->overloaded, ctx->framing_error};
     ctx->answered = true;
     dispatch_request(&req, &res, &in);
     enum MHD_Result ret = send_response(ctx->conn, &res, req.request_id);

@@ -112,18 +112,17 @@ make_patient(struct db_conn *c, char id[37])
 {
     assert_int_equal(random_uuid(id), 0);
     const char *params[] = {id};
-    assert_int_equal(db_query(c, "t", "INSERT INTO patients (id) VALUES ($1::uuid)", 1, params,
-                              NULL),
-                     DB_OK);
+    assert_int_equal(
+        db_query(c, "t", "INSERT INTO patients (id) VALUES ($1::uuid)", 1, params, NULL), DB_OK);
     assert_int_equal(db_query(c, "t",
                               "INSERT INTO pain_entries (patient_id, id, recorded_at, score)"
                               " SELECT $1::uuid, gen_random_uuid(), now() - g * interval '1 day',"
                               " 5 FROM generate_series(0, 30) g",
                               1, params, NULL),
                      DB_OK);
-    assert_int_equal(db_query(c, "t", "INSERT INTO risk_dirty (patient_id) VALUES ($1::uuid)", 1,
-                              params, NULL),
-                     DB_OK);
+    assert_int_equal(
+        db_query(c, "t", "INSERT INTO risk_dirty (patient_id) VALUES ($1::uuid)", 1, params, NULL),
+        DB_OK);
 }
 
 static long
@@ -148,12 +147,14 @@ test_risk_worker_recomputes_and_stops(void **state)
     make_patient(c, id);
     struct risk_worker *w = risk_worker_start(&cfg);
     assert_non_null(w);
-    for (int i = 0; i < 100 && count_rows(c, "SELECT count(*) FROM risk_current"
-                                             " WHERE patient_id = $1::uuid", id) == 0; i++)
+    for (int i = 0; i < 100 && count_rows(c,
+                                          "SELECT count(*) FROM risk_current"
+                                          " WHERE patient_id = $1::uuid",
+                                          id) == 0;
+         i++)
         usleep(100 * 1000);
-    assert_int_equal(count_rows(c, "SELECT count(*) FROM risk_current WHERE patient_id = $1::uuid",
-                                id),
-                     1);
+    assert_int_equal(
+        count_rows(c, "SELECT count(*) FROM risk_current WHERE patient_id = $1::uuid", id), 1);
     (void)risk_worker_backlog(w);
     risk_worker_stop(w);
     db_disconnect(c);
@@ -168,8 +169,8 @@ static void *
 audit_rounds(void *arg)
 {
     struct audit_run *run = arg;
-    struct audit_event e = {.role = ROLE_ADMIN, .method = "GET",
-                            .route = "/v1/patients/{patient_id}", .status = 200};
+    struct audit_event e = {
+        .role = ROLE_ADMIN, .method = "GET", .route = "/v1/patients/{patient_id}", .status = 200};
     (void)snprintf(e.patient_id, sizeof(e.patient_id), "%s", run->patient);
     (void)snprintf(e.principal_id, sizeof(e.principal_id), "%s", run->patient);
     for (int i = 0; i < ROUNDS; i++) {
@@ -194,9 +195,9 @@ test_audit_writer_keeps_every_event_from_many_threads(void **state)
     assert_non_null(run.w);
     run_threads(audit_rounds, &run);
     audit_writer_stop(run.w);
-    assert_int_equal(count_rows(c, "SELECT count(*) FROM audit_log WHERE patient_id = $1::uuid",
-                                run.patient),
-                     THREADS * ROUNDS);
+    assert_int_equal(
+        count_rows(c, "SELECT count(*) FROM audit_log WHERE patient_id = $1::uuid", run.patient),
+        THREADS * ROUNDS);
     db_disconnect(c);
 }
 
