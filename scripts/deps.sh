@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev libcmocka-dev)
 pg_pkgs=(postgresql-15 postgresql-client-15)
-test_pkgs=(curl valgrind python3 nodejs npm openssl)
+test_pkgs=(curl valgrind python3 nodejs npm openssl clang-format cppcheck)
 
 case "${1:-build}" in
 build) want=("${build_pkgs[@]}") ;;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # `make test`: every test against a real PostgreSQL this script starts and stops.
+#  0. clang-format and cppcheck over src/ and tests/
 #  1. unit tests (cmocka) under AddressSanitizer + UBSan, then the plain build under valgrind
 #  2. the black-box API suite: the ASan build of the server, over HTTP, on a throwaway cluster
 #  3. the shared-state code (pool, workers, limiter, metrics) under ThreadSanitizer
@@ -10,6 +11,10 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 
 step() { printf '\n==> %s\n' "$*"; }
+
+step "static checks: clang-format and cppcheck"
+make -s format-check
+make -s lint
 
 step "build (ASan + UBSan) and unit tests"
 make -s -j"$jobs" SANITIZE=1 build/asan/oihwatch $(ls tests/unit/test_*.c | sed 's|tests/unit/\(.*\)\.c|build/asan/tests/\1|')

@@ -17,7 +17,7 @@ audit_row_json(const struct audit_row *r)
 void
 audit_list(struct request *req, struct response *res)
 {
-    struct patient p;
+    struct patient p = {0};
     struct page_params pp;
     struct field_errors errs = {0};
     struct audit_page page;

@@ -178,7 +178,7 @@ trend_params(struct request *req, struct response *res, const struct patient *p,
 void
 trend_get(struct request *req, struct response *res)
 {
-    struct patient p;
+    struct patient p = {0};
     struct trend_params tp;
     struct trend t;
     if (!load_patient(req, res, &p) || !trend_params(req, res, &p, &tp))
@@ -275,7 +275,7 @@ risk_params(struct request *req, struct response *res, struct risk_window *w)
 void
 risk_get(struct request *req, struct response *res)
 {
-    struct patient p;
+    struct patient p = {0};
     struct risk_window w;
     struct risk_result r;
     const struct risk_model *m = &risk_model_v1;

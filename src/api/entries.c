@@ -81,7 +81,7 @@ reply_stored(struct request *req, struct response *res, enum db_status st, bool 
 void
 pain_create(struct request *req, struct response *res)
 {
-    struct patient p;
+    struct patient p = {0};
     if (!load_patient(req, res, &p))
         return;
     struct pain_batch b = {0};
@@ -101,7 +101,7 @@ pain_create(struct request *req, struct response *res)
 void
 dose_create(struct request *req, struct response *res)
 {
-    struct patient p;
+    struct patient p = {0};
     if (!load_patient(req, res, &p))
         return;
     struct dose_batch b = {0};
@@ -135,7 +135,7 @@ parse_list_query(struct request *req, struct response *res, struct entry_query *
 static void
 list_entries(struct request *req, struct response *res, bool pain)
 {
-    struct patient p;
+    struct patient p = {0};
     struct entry_query q = {0};
     struct page_params pp;
     struct entry_page page;
@@ -179,7 +179,7 @@ dose_list(struct request *req, struct response *res)
 static void
 delete_entry(struct request *req, struct response *res, bool pain)
 {
-    struct patient p;
+    struct patient p = {0};
     char id[37];
     if (!load_patient(req, res, &p) || !path_uuid(req, res, 1, id))
         return;

@@ -20,7 +20,7 @@ patients_create(struct request *req, struct response *res)
     field_errors_cleanup(&errs);
     if (pr != PARSE_OK)
         return;
-    struct patient p;
+    struct patient p = {0};
     const char *team = req->who.role == ROLE_CLINICIAN ? req->who.id : NULL;
     enum db_status st = db_patient_create(req->db, in.external_ref, in.timezone, team, &p);
     if (st == DB_CONFLICT) {
@@ -40,7 +40,7 @@ patients_create(struct request *req, struct response *res)
 void
 patients_get(struct request *req, struct response *res)
 {
-    struct patient p;
+    struct patient p = {0};
     if (load_patient(req, res, &p))
         reply_json(res, 200, render_patient(&p));
 }

@@ -26,7 +26,7 @@ may_issue(struct request *req, struct response *res, const struct token_input *i
         reply_problem(res, 403, "Only an admin may create clinician or admin tokens.");
         return false;
     }
-    struct patient p;
+    struct patient p = {0};
     enum db_status st = db_patient_get(req->db, &req->who, in->patient_id, &p);
     if (st != DB_OK) {
         reply_db_status(res, st);
