@@ -36,7 +36,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps run test unit api-test clean format format-check lint migrate openapi \
-	image container-test k8s-validate fuzz fuzz-regress
+	image container-test k8s-validate fuzz fuzz-regress bench
 all: $(BUILD)/oihwatch
 
 deps:
@@ -114,6 +114,12 @@ fuzz:
 
 fuzz-regress:
 	@scripts/fuzz.sh regress
+
+# Throughput, latency and memory beside PostgreSQL's own figures for the same statements
+# (scripts/bench.sh; settings in its header). Writes build/bench/results.md.
+bench:
+	@scripts/deps.sh test
+	@scripts/bench.sh
 
 format:
 	clang-format -i $(shell find src tests -name '*.[ch]')
