@@ -13,6 +13,7 @@
 
 #include "domain/timestamp.h"
 #include "log.h"
+#include "util/bgthread.h"
 #include "util/xalloc.h"
 
 enum {
@@ -30,12 +31,9 @@ struct event_queue {
 };
 
 struct audit_writer {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool stopping;              /* guarded by lock */
-    struct event_queue pending; /* guarded by lock */
-    struct token_use *uses;     /* guarded by lock; one per token */
+    struct bgthread bg; /* its lock guards pending, uses and nuses */
+    struct event_queue pending;
+    struct token_use *uses; /* one per token */
     size_t nuses;
     const struct config *cfg;
     struct db_conn *db;
@@ -66,7 +64,7 @@ audit_writer_record(struct audit_writer *w, const struct audit_event *e)
 {
     if (!w)
         return;
-    pthread_mutex_lock(&w->lock);
+    pthread_mutex_lock(&w->bg.lock);
     if (w->pending.count >= QUEUE_MAX) {
         atomic_fetch_add(&w->dropped, 1);
     } else {
@@ -74,9 +72,9 @@ audit_writer_record(struct audit_writer *w, const struct audit_event *e)
         /* stamped under the lock: queue order, and so row order, is time order */
         w->pending.items[w->pending.count - 1].at = timestamp_now();
         if (w->pending.count == FLUSH_EVERY)
-            pthread_cond_signal(&w->wake);
+            bgthread_wake_locked(&w->bg);
     }
-    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_unlock(&w->bg.lock);
 }
 
 void
@@ -84,7 +82,7 @@ audit_writer_token_used(struct audit_writer *w, const char *token_id, int64_t at
 {
     if (!w)
         return;
-    pthread_mutex_lock(&w->lock);
+    pthread_mutex_lock(&w->bg.lock);
     size_t i = 0;
     while (i < w->nuses && strcmp(w->uses[i].token_id, token_id) != 0)
         i++;
@@ -94,7 +92,7 @@ audit_writer_token_used(struct audit_writer *w, const char *token_id, int64_t at
         (void)snprintf(w->uses[w->nuses].token_id, sizeof(w->uses[0].token_id), "%s", token_id);
         w->uses[w->nuses++].at = at;
     }
-    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_unlock(&w->bg.lock);
 }
 
 unsigned long long
@@ -110,11 +108,11 @@ take_pending(struct audit_writer *w)
 {
     if (w->retry.count > 0)
         return;
-    pthread_mutex_lock(&w->lock);
+    pthread_mutex_lock(&w->bg.lock);
     for (size_t i = 0; i < w->pending.count; i++)
         queue_push(&w->retry, &w->pending.items[i]);
     w->pending.count = 0;
-    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_unlock(&w->bg.lock);
 }
 
 static bool
@@ -151,11 +149,11 @@ static void
 write_token_uses(struct audit_writer *w)
 {
     struct token_use uses[TOKEN_USES_MAX];
-    pthread_mutex_lock(&w->lock);
+    pthread_mutex_lock(&w->bg.lock);
     size_t n = w->nuses;
     memcpy(uses, w->uses, n * sizeof(uses[0]));
     w->nuses = 0;
-    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_unlock(&w->bg.lock);
     if (n > 0 && connected(w) && db_tokens_mark_used(w->db, uses, n) != DB_OK)
         drop_connection(w, "token use"); /* last use is advisory: not retried */
 }
@@ -167,23 +165,12 @@ purge(struct audit_writer *w)
         drop_connection(w, "retention");
 }
 
-/* Waits until a batch is due or FLUSH_MS passed; returns false once stopping. */
+/* A full batch is worth writing before FLUSH_MS is up. Called with the lock held. */
 static bool
-wait_for_work(struct audit_writer *w)
+batch_due(void *arg)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += FLUSH_MS * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&w->lock);
-    if (!w->stopping && w->pending.count < FLUSH_EVERY)
-        pthread_cond_timedwait(&w->wake, &w->lock, &until);
-    bool go_on = !w->stopping;
-    pthread_mutex_unlock(&w->lock);
-    return go_on;
+    const struct audit_writer *w = arg;
+    return w->pending.count >= FLUSH_EVERY;
 }
 
 static void *
@@ -191,7 +178,7 @@ writer_main(void *arg)
 {
     struct audit_writer *w = arg;
     long long last_tokens = monotonic_ms(), last_purge = monotonic_ms() - PURGE_MS;
-    while (wait_for_work(w)) {
+    while (bgthread_wait(&w->bg, FLUSH_MS, batch_due, w)) {
         write_events(w);
         if (monotonic_ms() - last_tokens >= TOKEN_FLUSH_MS) {
             write_token_uses(w);
@@ -218,11 +205,7 @@ audit_writer_start(const struct config *cfg)
     w->cfg = cfg;
     w->uses = xcalloc(TOKEN_USES_MAX, sizeof(w->uses[0]));
     atomic_init(&w->dropped, 0);
-    pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->wake, NULL);
-    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-        pthread_cond_destroy(&w->wake);
-        pthread_mutex_destroy(&w->lock);
+    if (bgthread_start(&w->bg, writer_main, w) < 0) {
         free(w->uses);
         free(w);
         return NULL;
@@ -235,13 +218,7 @@ audit_writer_stop(struct audit_writer *w)
 {
     if (!w)
         return;
-    pthread_mutex_lock(&w->lock);
-    w->stopping = true;
-    pthread_cond_signal(&w->wake);
-    pthread_mutex_unlock(&w->lock);
-    pthread_join(w->thread, NULL);
-    pthread_cond_destroy(&w->wake);
-    pthread_mutex_destroy(&w->lock);
+    bgthread_stop(&w->bg);
     free(w->pending.items);
     free(w->retry.items);
     free(w->uses);

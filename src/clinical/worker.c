@@ -3,7 +3,6 @@
  * A lost database connection is remade with a backoff; nothing here can stop the server. */
 #include "clinical/worker.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include "db/risk_store.h"
 #include "domain/timestamp.h"
 #include "log.h"
+#include "util/bgthread.h"
 #include "util/xalloc.h"
 
 enum {
@@ -24,34 +24,11 @@ enum {
 };
 
 struct risk_worker {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool stopping; /* guarded by lock */
+    struct bgthread bg;
     const struct config *cfg;
     struct db_conn *db;
     atomic_long backlog; /* patients waiting, as last counted; -1 before the first count */
 };
-
-/* Sleeps up to ms unless asked to stop; returns false when stopping. */
-static bool
-idle(struct risk_worker *w, int ms)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000;
-    if (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
-    }
-    pthread_mutex_lock(&w->lock);
-    while (!w->stopping && pthread_cond_timedwait(&w->wake, &w->lock, &until) == 0)
-        ;
-    bool go_on = !w->stopping;
-    pthread_mutex_unlock(&w->lock);
-    return go_on;
-}
 
 static void
 assess_one(struct risk_worker *w, const struct dirty_claim *claim)
@@ -120,7 +97,7 @@ worker_main(void *arg)
     struct risk_worker *w = arg;
     long long last_stale = monotonic_ms() - STALE_EVERY_MS;
     int n = 1; /* the first round starts at once */
-    while (idle(w, n > 0 ? 0 : IDLE_MS)) {
+    while (bgthread_wait(&w->bg, n > 0 ? 0 : IDLE_MS, NULL, NULL)) {
         if (!ensure_connection(w)) {
             n = 0;
             continue;
@@ -147,11 +124,7 @@ risk_worker_start(const struct config *cfg)
     struct risk_worker *w = xcalloc(1, sizeof(*w));
     w->cfg = cfg;
     atomic_init(&w->backlog, -1);
-    pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->wake, NULL);
-    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-        pthread_cond_destroy(&w->wake);
-        pthread_mutex_destroy(&w->lock);
+    if (bgthread_start(&w->bg, worker_main, w) < 0) {
         free(w);
         return NULL;
     }
@@ -163,12 +136,6 @@ risk_worker_stop(struct risk_worker *w)
 {
     if (!w)
         return;
-    pthread_mutex_lock(&w->lock);
-    w->stopping = true;
-    pthread_cond_signal(&w->wake);
-    pthread_mutex_unlock(&w->lock);
-    pthread_join(w->thread, NULL);
-    pthread_cond_destroy(&w->wake);
-    pthread_mutex_destroy(&w->lock);
+    bgthread_stop(&w->bg);
     free(w);
 }
