@@ -118,7 +118,6 @@ fuzz-regress:
 # Throughput, latency and memory beside PostgreSQL's own figures for the same statements
 # (scripts/bench.sh; settings in its header). Writes build/bench/results.md.
 bench:
-	@scripts/deps.sh test
 	@scripts/bench.sh
 
 format:

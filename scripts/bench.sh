@@ -53,7 +53,6 @@ OUT=build/bench
 RAW=$OUT/raw
 LUA=tests/bench/oihwatch.lua
 MAXC=$(printf '%s\n' $CONNS | sort -n | tail -1)
-MINC=$(printf '%s\n' $CONNS | sort -n | head -1)
 
 say() { printf '%s\n' "$*"; }
 step() { printf '\n==> %s\n' "$*"; }
@@ -285,16 +284,17 @@ start_sampler() { # file interval tag
     done) >>"$1" 2>/dev/null &
     SAMPLER_PID=$!
 }
-# CPU time in clock ticks: utime + stime of the service; of the postmaster and its
-# children, plus what the postmaster collected from children that exited (pgbench's
-# backends end with the run).
 svc_alive() {
     kill -0 "$SVC_PID" 2>/dev/null && return 0
     local rc=0
     wait "$SVC_PID" 2>/dev/null || rc=$?
+    [ "$rc" = 0 ] && die "the service was stopped (interrupted?) during $1"
     tail -20 "$WORK/service.log" >&2
     die "the service exited (status $rc$([ "$rc" -gt 128 ] && echo ", signal $((rc - 128))")) during $1"
 }
+# CPU time in clock ticks: utime + stime of the service; of the postmaster and its
+# children, plus what the postmaster collected from children that exited (pgbench's
+# backends end with the run).
 svc_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$SVC_PID/stat" 2>/dev/null || echo 0; }
 pg_ticks() {
     local pm p line
