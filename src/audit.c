@@ -41,14 +41,6 @@ struct audit_writer {
     atomic_ullong dropped;
 };
 
-static long long
-monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 queue_push(struct event_queue *q, const struct audit_event *e)
 {
@@ -177,7 +169,7 @@ static void *
 writer_main(void *arg)
 {
     struct audit_writer *w = arg;
-    long long last_tokens = monotonic_ms(), last_purge = monotonic_ms() - PURGE_MS;
+    int64_t last_tokens = monotonic_ms(), last_purge = monotonic_ms() - PURGE_MS;
     while (bgthread_wait(&w->bg, FLUSH_MS, batch_due, w)) {
         write_events(w);
         if (monotonic_ms() - last_tokens >= TOKEN_FLUSH_MS) {

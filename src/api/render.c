@@ -31,17 +31,6 @@ scale_or_null(int v)
     return v < 0 ? json_null() : json_integer(v);
 }
 
-static json_t *
-words(const char *const *vocab, size_t n, unsigned mask)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++) {
-        if (mask & (1u << i))
-            json_array_append_new(a, json_string(vocab[i]));
-    }
-    return a;
-}
-
 json_t *
 render_pain(const struct pain_entry *e, int64_t created_at)
 {
@@ -49,14 +38,14 @@ render_pain(const struct pain_entry *e, int64_t created_at)
     json_t *locations = json_array();
     for (int i = 0; i < e->nlocations; i++)
         json_array_append_new(locations, json_string(e->locations[i]));
-    return json_pack("{s:s, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", e->id,
-                     "recorded_at", render_time(e->recorded_at), "score", e->score, "enjoyment",
-                     scale_or_null(e->enjoyment), "activity", scale_or_null(e->activity),
-                     "locations", locations, "qualities",
-                     words(vocab_qualities, QUALITY_COUNT, e->qualities), "evoked_by",
-                     words(vocab_evoked, EVOKED_COUNT, e->evoked), "note", string_or_null(e->note),
-                     "peg", pain_entry_peg(e, &peg) ? json_real(peg) : json_null(), "created_at",
-                     render_time(created_at));
+    return json_pack(
+        "{s:s, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", e->id, "recorded_at",
+        render_time(e->recorded_at), "score", e->score, "enjoyment", scale_or_null(e->enjoyment),
+        "activity", scale_or_null(e->activity), "locations", locations, "qualities",
+        vocab_words_json(vocab_qualities, QUALITY_COUNT, e->qualities), "evoked_by",
+        vocab_words_json(vocab_evoked, EVOKED_COUNT, e->evoked), "note", string_or_null(e->note),
+        "peg", pain_entry_peg(e, &peg) ? json_real(peg) : json_null(), "created_at",
+        render_time(created_at));
 }
 
 json_t *

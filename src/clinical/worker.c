@@ -83,19 +83,11 @@ ensure_connection(struct risk_worker *w)
     return w->db != NULL;
 }
 
-static long long
-monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void *
 worker_main(void *arg)
 {
     struct risk_worker *w = arg;
-    long long last_stale = monotonic_ms() - STALE_EVERY_MS;
+    int64_t last_stale = monotonic_ms() - STALE_EVERY_MS;
     int n = 1; /* the first round starts at once */
     while (bgthread_wait(&w->bg, n > 0 ? 0 : IDLE_MS, NULL, NULL)) {
         if (!ensure_connection(w)) {

@@ -119,17 +119,6 @@ insert_batch(struct db_conn *c, const struct batch_sql *sql, const char *patient
 }
 
 static json_t *
-word_array(const char *const *vocab, size_t nvocab, unsigned mask)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < nvocab; i++) {
-        if (mask & (1u << i))
-            json_array_append_new(a, json_string(vocab[i]));
-    }
-    return a;
-}
-
-static json_t *
 pain_row_json(const struct pain_entry *e, size_t i)
 {
     char ts[TIMESTAMP_TEXT_MAX];
@@ -142,8 +131,8 @@ pain_row_json(const struct pain_entry *e, size_t i)
                      e->enjoyment < 0 ? json_null() : json_integer(e->enjoyment), "activity",
                      e->activity < 0 ? json_null() : json_integer(e->activity), "locations",
                      locations, "qualities",
-                     word_array(vocab_qualities, QUALITY_COUNT, e->qualities), "evoked_by",
-                     word_array(vocab_evoked, EVOKED_COUNT, e->evoked), "note",
+                     vocab_words_json(vocab_qualities, QUALITY_COUNT, e->qualities), "evoked_by",
+                     vocab_words_json(vocab_evoked, EVOKED_COUNT, e->evoked), "note",
                      e->note ? json_string(e->note) : json_null());
 }
 

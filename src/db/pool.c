@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "db/internal.h"
+#include "domain/timestamp.h"
 #include "log.h"
 #include "util/xalloc.h"
 
@@ -23,18 +24,10 @@ struct db_pool {
     int size;
     char *url;
     int connect_timeout_s;
-    long long last_failure_ms; /* guarded by lock */
-    int in_use;                /* guarded by lock */
+    int64_t last_failure_ms; /* guarded by lock */
+    int in_use;              /* guarded by lock */
     atomic_ullong waits, timeouts, query_errors, connect_failures;
 };
-
-static long long
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct db_pool *
 db_pool_new(const char *url, int size, int connect_timeout_s)
@@ -125,7 +118,7 @@ put_slot(struct db_pool *pool, struct db_conn *c, bool connect_failed)
     c->in_use = false;
     pool->in_use--;
     if (connect_failed)
-        pool->last_failure_ms = now_ms();
+        pool->last_failure_ms = monotonic_ms();
     pthread_cond_signal(&pool->freed);
     pthread_mutex_unlock(&pool->lock);
 }
@@ -134,7 +127,7 @@ static bool
 in_backoff(struct db_pool *pool)
 {
     pthread_mutex_lock(&pool->lock);
-    bool backoff = now_ms() - pool->last_failure_ms < RECONNECT_BACKOFF_MS;
+    bool backoff = monotonic_ms() - pool->last_failure_ms < RECONNECT_BACKOFF_MS;
     pthread_mutex_unlock(&pool->lock);
     return backoff;
 }

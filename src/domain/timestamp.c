@@ -130,6 +130,20 @@ timestamp_now(void)
     return (int64_t)ts.tv_sec * US_PER_SEC + ts.tv_nsec / 1000;
 }
 
+int64_t
+monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * US_PER_SEC + ts.tv_nsec / 1000;
+}
+
+int64_t
+monotonic_ms(void)
+{
+    return monotonic_us() / 1000;
+}
+
 int
 date_parse(const char *text, int32_t *out_days)
 {

@@ -19,6 +19,10 @@ void timestamp_format(int64_t us, char out[TIMESTAMP_TEXT_MAX]);
 
 /* Microseconds since the epoch, now (CLOCK_REALTIME). */
 int64_t timestamp_now(void);
+/* Milliseconds on the monotonic clock: for durations, timeouts and intervals only. */
+int64_t monotonic_ms(void);
+/* Microseconds on the monotonic clock. */
+int64_t monotonic_us(void);
 
 /* Parses a calendar day "YYYY-MM-DD" that exists; returns 0 and days since 1970-01-01, or -1. */
 int date_parse(const char *text, int32_t *out_days);

@@ -36,6 +36,17 @@ vocab_location_ok(const char *token)
     return true;
 }
 
+json_t *
+vocab_words_json(const char *const *list, size_t n, unsigned mask)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if (mask & (1u << i))
+            json_array_append_new(a, json_string(list[i]));
+    }
+    return a;
+}
+
 size_t
 utf8_length(const char *text)
 {

@@ -3,6 +3,7 @@
 #ifndef OIH_VOCAB_H
 #define OIH_VOCAB_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -15,6 +16,9 @@ extern const char *const vocab_evoked[EVOKED_COUNT];
 int vocab_index(const char *const *list, size_t n, const char *word);
 /* True for a body-region token: ^[a-z][a-z0-9_]{0,39}$ */
 bool vocab_location_ok(const char *token);
+/* The words of list (n words) whose bits are set in mask, as a new JSON array in list
+ * order: how sets of qualities and stimuli are stored and returned. */
+json_t *vocab_words_json(const char *const *list, size_t n, unsigned mask);
 /* Number of Unicode characters in valid UTF-8 text. */
 size_t utf8_length(const char *text);
 /* True when text is valid UTF-8 without NUL (len bytes). */

@@ -54,14 +54,6 @@ request_id_ok(const char *text)
            len;
 }
 
-static int64_t
-monotonic_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void
 set_request_id(struct request *req)
 {

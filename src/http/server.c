@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "http/dispatch.h"
+#include "domain/timestamp.h"
 #include "log.h"
 #include "util/xalloc.h"
 
@@ -37,16 +38,8 @@ struct request_ctx {
     bool answered;
     bool working;
     int framing_error; /* 400 or 501 for an ambiguous or unsupported body framing */
-    long long started_ms;
+    int64_t started_ms;
 };
-
-static long long
-monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *
 lookup_query(const struct request *req, const char *name)
