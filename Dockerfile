@@ -1,14 +1,14 @@
 # oihwatch container image: build with scripts/image.sh (podman, no Docker daemon needed)
 # or `docker build --build-arg VERSION=$(git describe --always --dirty) .`.
 # Two stages on Debian 12: the compiler and -dev packages stay in the first; the image that
-# runs has only the three runtime libraries, the stripped binary and a non-root user.
+# runs has only the runtime libraries, the stripped binary and a non-root user.
 # The binary embeds its migrations and OpenAPI document: no data files at run time.
 ARG DEBIAN_IMAGE=debian:bookworm-slim
 
 FROM ${DEBIAN_IMAGE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev \
+      build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what `make` reads, so edits to tests, docs or deploy files reuse the cached build.
@@ -28,7 +28,7 @@ RUN make -j"$(nproc)" ${VERSION:+VERSION="$VERSION"} \
 FROM ${DEBIAN_IMAGE}
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libmicrohttpd12 libjansson4 libpq5 \
+      libmicrohttpd12 libjansson4 libpq5 libssl3 \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
       /var/cache/debconf/*-old /var/lib/dpkg/*-old \
  && groupadd --gid 10001 oihwatch \

@@ -3,7 +3,7 @@
 # build/tsan, `make DEBUG=1` without optimisation.
 # The targets a newcomer needs: `make run` and `make test` (see README.md).
 
-PKGS := libmicrohttpd jansson libpq
+PKGS := libmicrohttpd jansson libpq libcrypto
 CC ?= cc
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 

@@ -4,7 +4,7 @@
 # Runs apt-get only if something is absent, so repeated `make run` stays fast and offline.
 set -euo pipefail
 
-build_pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev libcmocka-dev)
+build_pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev libssl-dev libcmocka-dev)
 pg_pkgs=(postgresql-15 postgresql-client-15)
 test_pkgs=(curl valgrind python3 nodejs npm openssl clang-format cppcheck)
 

@@ -27,7 +27,9 @@ struct app {
     struct metrics *metrics;
     struct ratelimit *ratelimit; /* NULL when OIHWATCH_RATE_LIMIT is 0 */
     struct audit_writer *audit;
-    struct risk_worker *worker; /* NULL when disabled */
+    struct risk_worker *worker;   /* NULL when disabled */
+    struct token_cache *tokens;   /* NULL when OIHWATCH_TOKEN_CACHE_SECONDS is 0 */
+    struct db_listener *listener; /* empties the token cache on NOTIFY; NULL without it */
 };
 
 #endif

@@ -23,6 +23,7 @@ struct setting {
 static const struct setting settings[] = {
     {"DATABASE_URL", SET_STRING, NULL, 1, 0, FIELD(database_url)},
     {"DATABASE_READ_URL", SET_STRING, "", 0, 0, FIELD(database_read_url)},
+    {"OIHWATCH_NOTIFY_URL", SET_STRING, "", 0, 0, FIELD(notify_url)},
     {"OIHWATCH_LISTEN", SET_LISTEN, "127.0.0.1:8080", 0, 0, 0, 0},
     {"OIHWATCH_THREADS", SET_INT, "8", 1, 256, FIELD(threads)},
     {"OIHWATCH_DB_POOL", SET_INT, "0", 0, 256, FIELD(db_pool)},
@@ -43,6 +44,7 @@ static const struct setting settings[] = {
     {"OIHWATCH_RISK_WORKER", SET_BOOL, "1", 0, 0, FIELD(risk_worker)},
     {"OIHWATCH_RISK_DEBOUNCE_MS", SET_INT, "1000", 0, 60000, FIELD(risk_debounce_ms)},
     {"OIHWATCH_RISK_MAX_DELAY_MS", SET_INT, "5000", 100, 600000, FIELD(risk_max_delay_ms)},
+    {"OIHWATCH_TOKEN_CACHE_SECONDS", SET_INT, "60", 0, 3600, FIELD(token_cache_s)},
 };
 
 static int

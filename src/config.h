@@ -11,6 +11,7 @@
 struct config {
     char database_url[2048];
     char database_read_url[2048];
+    char notify_url[2048]; /* for LISTEN: PostgreSQL itself; empty: database_url */
     char listen_host[256];
     int listen_port;
     int threads;
@@ -32,6 +33,7 @@ struct config {
     bool risk_worker;
     int risk_debounce_ms;
     int risk_max_delay_ms;
+    int token_cache_s; /* 0: every request looks its token up in the database */
 };
 
 typedef const char *config_getenv_fn(const char *name);

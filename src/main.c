@@ -12,6 +12,7 @@
 
 #include "api/api.h"
 #include "audit.h"
+#include "db/listen.h"
 #include "clinical/worker.h"
 #include "app.h"
 #include "cli.h"
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
+#include "token_cache.h"
 #include "util/xalloc.h"
 
 /* How long serve keeps trying to reach the database at start-up (a container may start
@@ -96,6 +98,8 @@ static void
 app_cleanup(struct app *app)
 {
     risk_worker_stop(app->worker);
+    db_listen_stop(app->listener);
+    token_cache_free(app->tokens);
     metrics_free(app->metrics);
     ratelimit_free(app->ratelimit);
     audit_writer_stop(app->audit);
@@ -104,6 +108,28 @@ app_cleanup(struct app *app)
     catalog_cleanup(&app->catalog);
     zone_list_cleanup(&app->zones);
     free(app->medications_json);
+}
+
+/* The token cache trusts its entries only while it can hear every change. */
+static void
+on_token_change(void *arg, enum listen_event e)
+{
+    struct token_cache *tc = arg;
+    if (e == LISTEN_NOTIFY)
+        token_cache_flush(tc);
+    else
+        token_cache_set_live(tc, e == LISTEN_READY);
+}
+
+static void
+start_token_cache(struct app *app)
+{
+    if (app->cfg.token_cache_s == 0)
+        return;
+    app->tokens = token_cache_new(app->cfg.token_cache_s);
+    const char *url = app->cfg.notify_url[0] ? app->cfg.notify_url : app->cfg.database_url;
+    app->listener = db_listen_start(url, "oihwatch_tokens", app->cfg.db_connect_timeout_s,
+                                    on_token_change, app->tokens);
 }
 
 static int
@@ -135,6 +161,7 @@ serve(struct app *app)
     app->nroutes = api_routes_count;
     app->metrics = metrics_new(api_routes, api_routes_count);
     app->ratelimit = ratelimit_new(app->cfg.rate_limit, app->cfg.rate_burst);
+    start_token_cache(app);
     app->audit = audit_writer_start(&app->cfg);
     app->worker = app->cfg.risk_worker ? risk_worker_start(&app->cfg) : NULL;
     struct server *srv = server_start(app);

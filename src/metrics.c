@@ -167,6 +167,14 @@ render_extra(FILE *f, const struct metrics_extra *x)
         "oihwatch_db_errors_total{kind=\"connect\"} %llu\n",
         x->pool_in_use, x->pool_size, x->pool_waits, x->pool_timeouts, x->db_errors,
         x->connect_failures);
+    (void)fprintf(f,
+                  "# HELP oihwatch_token_cache_total Token checks answered from the cache (hit) "
+                  "or the database (miss), and cache flushes.\n"
+                  "# TYPE oihwatch_token_cache_total counter\n"
+                  "oihwatch_token_cache_total{result=\"hit\"} %llu\n"
+                  "oihwatch_token_cache_total{result=\"miss\"} %llu\n"
+                  "oihwatch_token_cache_total{result=\"flush\"} %llu\n",
+                  x->token_cache_hits, x->token_cache_misses, x->token_cache_flushes);
     if (x->risk_backlog >= 0)
         (void)fprintf(f,
                       "# HELP oihwatch_risk_backlog Patients waiting for a risk recomputation.\n"

@@ -21,6 +21,7 @@ struct metrics_extra {
     int pool_size, pool_in_use;
     unsigned long long pool_waits, pool_timeouts, db_errors, connect_failures;
     long risk_backlog; /* -1 when unknown */
+    unsigned long long token_cache_hits, token_cache_misses, token_cache_flushes;
     const char *version;
 };
 

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "token_cache.h"
 #include "clinical/worker.h"
 #include "db/migrate.h"
 #include "metrics.h"
@@ -39,6 +40,8 @@ ops_metrics(struct request *req, struct response *res)
 {
     struct db_pool_stats pool;
     db_pool_stats(req->app->pool, &pool);
+    struct token_cache_stats tokens;
+    token_cache_stats(req->app->tokens, &tokens);
     struct metrics_extra extra = {
         .pool_size = pool.size,
         .pool_in_use = pool.in_use,
@@ -47,6 +50,9 @@ ops_metrics(struct request *req, struct response *res)
         .db_errors = pool.query_errors,
         .connect_failures = pool.connect_failures,
         .risk_backlog = risk_worker_backlog(req->app->worker),
+        .token_cache_hits = tokens.hits,
+        .token_cache_misses = tokens.misses,
+        .token_cache_flushes = tokens.flushes,
         .version = OIH_VERSION,
     };
     size_t len = 0;

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "app.h"
+#include "token_cache.h"
 #include "api/parse.h"
 #include "domain/uuid.h"
 #include "domain/vocab.h"
@@ -91,8 +93,11 @@ patients_delete(struct request *req, struct response *res)
     enum db_status st = db_patient_delete(req->db, id);
     if (st != DB_OK)
         reply_db_status(res, st);
-    else
+    else {
+        /* this replica forgets at once; the others when the NOTIFY reaches them */
+        token_cache_flush(req->app->tokens);
         reply_empty(res, 204);
+    }
 }
 
 /* PUT and DELETE of /v1/patients/{patient_id}/clinicians/{principal_id}. */

@@ -2,6 +2,8 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "app.h"
+#include "token_cache.h"
 #include "api/parse.h"
 #include "db/principals.h"
 #include "util/random.h"
@@ -87,6 +89,9 @@ tokens_revoke(struct request *req, struct response *res)
     enum db_status st = db_token_revoke(req->db, id, only_creator);
     if (st != DB_OK)
         reply_db_status(res, st);
-    else
+    else {
+        /* this replica forgets at once; the others when the NOTIFY reaches them */
+        token_cache_flush(req->app->tokens);
         reply_empty(res, 204);
+    }
 }

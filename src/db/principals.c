@@ -9,13 +9,13 @@
 #include "domain/timestamp.h"
 
 static const char lookup_sql[] =
-    "SELECT t.id, p.id, p.role, p.patient_id"
+    "SELECT t.id, p.id, p.role, p.patient_id, oih_epoch_us(t.expires_at)"
     " FROM tokens t JOIN principals p ON p.id = t.principal_id"
     " WHERE t.token_hash = sha256(convert_to($1, 'UTF8')) AND t.revoked_at IS NULL"
     " AND (t.expires_at IS NULL OR t.expires_at > now())";
 
 enum db_status
-db_token_lookup(struct db_conn *c, const char *token, struct principal *out)
+db_token_lookup(struct db_conn *c, const char *token, struct principal *out, int64_t *expires_us)
 {
     PGresult *res = NULL;
     const char *params[] = {token};
@@ -29,6 +29,7 @@ db_token_lookup(struct db_conn *c, const char *token, struct principal *out)
     (void)snprintf(out->token_id, sizeof(out->token_id), "%s", PQgetvalue(res, 0, 0));
     (void)snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, 0, 1));
     (void)snprintf(out->patient_id, sizeof(out->patient_id), "%s", PQgetvalue(res, 0, 3));
+    *expires_us = PQgetisnull(res, 0, 4) ? 0 : db_int(res, 0, 4);
     PQclear(res);
     return DB_OK;
 }

@@ -21,9 +21,10 @@ struct token_record {
     int64_t created_at;
 };
 
-/* Resolves a bearer token (its text) to the principal; DB_NOT_FOUND when the token is
- * unknown or revoked. */
-enum db_status db_token_lookup(struct db_conn *c, const char *token, struct principal *out);
+/* Resolves a bearer token (its text) to the principal and the token's expiry (0: none);
+ * DB_NOT_FOUND when the token is unknown, revoked or expired. */
+enum db_status db_token_lookup(struct db_conn *c, const char *token, struct principal *out,
+                               int64_t *expires_us);
 
 /* Stores SHA-256 of token under a principal: a new one for clinicians and admins, the
  * patient's own (made on first use) for patients. DB_NOT_FOUND when the patient is gone. */

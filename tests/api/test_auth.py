@@ -1,6 +1,7 @@
 """Authentication (401), roles (403), visibility (404), tokens, /v1/me, care teams, CLI."""
 
 import secrets
+import time
 import uuid
 
 from . import harness as h
@@ -440,3 +441,71 @@ class VisibilityTest(h.ApiTestCase):
         pid = h.new_patient(token=c["token"])["id"]
         self.assertStatus(self.api("DELETE", f"/v1/tokens/{c['id']}"), 204)
         self.assertProblem(h.request("GET", f"/v1/patients/{pid}", token=c["token"]), 401)
+
+
+def _token_cache_count(result):
+    text = h.request("GET", "/metrics").raw.decode()
+    for line in text.splitlines():
+        if line.startswith(f'oihwatch_token_cache_total{{result="{result}"}}'):
+            return int(line.split()[-1])
+    raise AssertionError(f"no token cache {result} counter in /metrics")
+
+
+def _until_unauthorized(token, seconds=5.0):
+    """Polls /v1/me until 401; returns the seconds it took (fails after `seconds`)."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        if h.request("GET", "/v1/me", token=token).status == 401:
+            return time.monotonic() - start
+        time.sleep(0.01)
+    raise AssertionError(f"token still accepted {seconds}s after its revocation")
+
+
+class TokenCacheTest(h.ApiTestCase):
+    """Tokens are cached in the server; every change elsewhere must still reach it."""
+
+    def test_repeated_requests_are_served_from_the_cache(self):
+        c = h.new_clinician()
+        self.assertStatus(h.request("GET", "/v1/me", token=c["token"]), 200)
+        hits = _token_cache_count("hit")
+        for _ in range(5):
+            self.assertStatus(h.request("GET", "/v1/me", token=c["token"]), 200)
+        self.assertGreaterEqual(_token_cache_count("hit") - hits, 5)
+
+    def test_revocation_in_sql_reaches_the_cache(self):
+        # another replica, the CLI or an operator: only NOTIFY tells this server
+        c = h.new_clinician()
+        for _ in range(2):
+            self.assertStatus(h.request("GET", "/v1/me", token=c["token"]), 200)
+        h.psql(f"UPDATE tokens SET revoked_at = now() WHERE id = '{c['id']}'")
+        self.assertLess(_until_unauthorized(c["token"]), 1.0)
+
+    def test_principal_change_in_sql_reaches_the_cache(self):
+        c = h.new_clinician()
+        for _ in range(2):
+            self.assertStatus(h.request("GET", "/v1/me", token=c["token"]), 200)
+        h.psql("UPDATE principals SET name = 'renamed' WHERE id = (SELECT principal_id"
+               f" FROM tokens WHERE id = '{c['id']}')")
+        h.psql(f"DELETE FROM tokens WHERE id = '{c['id']}'")
+        self.assertLess(_until_unauthorized(c["token"]), 1.0)
+
+    def test_revocation_while_the_notification_connection_is_down(self):
+        c = h.new_clinician()
+        self.assertStatus(h.request("GET", "/v1/me", token=c["token"]), 200)
+        # the server's LISTEN session dies; until it is back the cache must not answer
+        killed = h.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        " WHERE query = 'LISTEN oihwatch_tokens'")
+        self.assertEqual(killed, "1")
+        h.psql(f"UPDATE tokens SET revoked_at = now() WHERE id = '{c['id']}'")
+        self.assertLess(_until_unauthorized(c["token"]), 1.0)
+        # and it comes back, caching again
+        deadline = time.monotonic() + 5
+        while h.psql("SELECT count(*) FROM pg_stat_activity"
+                     " WHERE query = 'LISTEN oihwatch_tokens'") != "1":
+            self.assertLess(time.monotonic(), deadline, "the server did not LISTEN again")
+            time.sleep(0.05)
+        d = h.new_clinician()
+        self.assertStatus(h.request("GET", "/v1/me", token=d["token"]), 200)
+        hits = _token_cache_count("hit")
+        self.assertStatus(h.request("GET", "/v1/me", token=d["token"]), 200)
+        self.assertEqual(_token_cache_count("hit") - hits, 1)
