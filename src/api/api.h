@@ -33,6 +33,9 @@ void reply_db_status(struct response *res, enum db_status st);
 /* Loads the patient named by path parameter 0 if the caller may see it; otherwise replies
  * (404, 503) and returns false. */
 bool load_patient(struct request *req, struct response *res, struct patient *out);
+/* True when a patient lookup succeeded; otherwise replies 404 (unknown, or not visible to
+ * the caller), 503 or 500 and returns false. */
+bool patient_found(struct response *res, enum db_status st);
 /* Validates path parameter i as a UUID into out[37]; replies 404 and returns false if not. */
 bool path_uuid(struct request *req, struct response *res, int i, char out[37]);
 /* Adapts req->query to the parse layer's param_get_fn. */

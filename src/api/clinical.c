@@ -153,24 +153,32 @@ date_param(struct request *req, const char *name, bool *has, int32_t *out,
     return 0;
 }
 
-/* from/to (default: the 90 days ending today), bucket; false after replying 400. */
+/* from/to and bucket as given (the defaults need the patient's today); false after
+ * replying 400. */
 static bool
-trend_params(struct request *req, struct response *res, const struct patient *p,
-             struct trend_params *tp)
+trend_params(struct request *req, struct response *res, struct trend_params *tp, bool *has_from,
+             bool *has_to)
 {
     struct field_errors errs = {0};
-    bool has_from, has_to;
     const char *bucket = req->query(req, "bucket");
-    date_param(req, "from", &has_from, &tp->from, &errs);
-    date_param(req, "to", &has_to, &tp->to, &errs);
+    date_param(req, "from", has_from, &tp->from, &errs);
+    date_param(req, "to", has_to, &tp->to, &errs);
     tp->kind = bucket && strcmp(bucket, "week") == 0 ? BUCKET_WEEK : BUCKET_DAY;
     if (bucket && strcmp(bucket, "week") != 0 && strcmp(bucket, "day") != 0)
         field_errors_add_param(&errs, "bucket", "must be day or week");
-    if (!errs.count && !has_to)
-        tp->to = p->today;
-    if (!errs.count && !has_from)
+    return finish_query(res, &errs);
+}
+
+/* The window once the patient's today is known (to defaults to it, from to the 90 days
+ * ending on to); false after replying 400. */
+static bool
+trend_window(struct response *res, int32_t anchor, bool has_from, struct trend_params *tp)
+{
+    struct field_errors errs = {0};
+    tp->to = anchor;
+    if (!has_from)
         tp->from = tp->to - TREND_DEFAULT_DAYS + 1;
-    if (!errs.count && (tp->from > tp->to || tp->to - tp->from + 1 > TREND_MAX_DAYS))
+    if (tp->from > tp->to || tp->to - tp->from + 1 > TREND_MAX_DAYS)
         field_errors_add_param(&errs, "from", "must be on or before to, at most 730 days before");
     return finish_query(res, &errs);
 }
@@ -178,18 +186,33 @@ trend_params(struct request *req, struct response *res, const struct patient *p,
 void
 trend_get(struct request *req, struct response *res)
 {
-    struct patient p = {0};
+    char id[37];
+    bool has_from, has_to;
     struct trend_params tp;
-    struct trend t;
-    if (!load_patient(req, res, &p) || !trend_params(req, res, &p, &tp))
+    if (!path_uuid(req, res, 0, id) || !trend_params(req, res, &tp, &has_from, &has_to))
         return;
-    enum db_status st = assess_trend(req->db, p.id, tp.from, tp.to, tp.kind, &t);
-    if (st != DB_OK) {
-        reply_db_status(res, st);
+    /* one query: the patient (and whether the caller may see them), today, the days */
+    struct series_window sw = {.anchor_day = has_to ? tp.to : -1,
+                               .has_first = has_from,
+                               .first_day = tp.from,
+                               .first_offset = -(TREND_DEFAULT_DAYS - 1),
+                               .max_days = TREND_MAX_DAYS};
+    struct patient p;
+    struct series s;
+    int32_t anchor;
+    void *owner;
+    enum db_status st =
+        db_patient_series_load(req->db, &req->who, id, &sw, &p, &anchor, &s, &owner);
+    if (!patient_found(res, st))
         return;
+    if (trend_window(res, anchor, has_from, &tp)) {
+        struct trend t;
+        trend_compute(&s, tp.kind, &t);
+        reply_trend(res, &p, &tp, &t);
+        trend_cleanup(&t);
     }
-    reply_trend(res, &p, &tp, &t);
-    trend_cleanup(&t);
+    series_cleanup(&s);
+    db_series_release(owner);
 }
 
 /* --- risk --- */
@@ -261,7 +284,6 @@ risk_params(struct request *req, struct response *res, struct risk_window *w)
     struct field_errors errs = {0};
     bool has_as_of;
     w->as_of = req->now;
-    w->as_of_day = -1;
     w->days = 90;
     /* a day of slack: "as of the end of today" in a zone ahead of UTC */
     if (parse_time_param(query_param, req, "as_of", &has_as_of, &w->as_of, &errs) == 0 &&
@@ -275,17 +297,24 @@ risk_params(struct request *req, struct response *res, struct risk_window *w)
 void
 risk_get(struct request *req, struct response *res)
 {
-    struct patient p = {0};
+    char id[37];
     struct risk_window w;
-    struct risk_result r;
     const struct risk_model *m = &risk_model_v1;
-    if (!load_patient(req, res, &p) || !risk_params(req, res, &w))
+    if (!path_uuid(req, res, 0, id) || !risk_params(req, res, &w))
         return;
-    if (w.as_of == req->now)
-        w.as_of_day = p.today; /* as of now: the date came with the patient */
-    enum db_status st = assess_risk(req->db, m, p.id, p.timezone, &w, &r);
-    if (st != DB_OK)
-        reply_db_status(res, st);
-    else
-        reply_json(res, 200, risk_json(&p, m, &w, &r));
+    struct series_window sw = {.anchor_day = -1, .anchor_at = w.as_of == req->now ? 0 : w.as_of};
+    assess_risk_days(w.days, &sw);
+    struct patient p;
+    struct series s;
+    int32_t as_of_day;
+    void *owner;
+    enum db_status st =
+        db_patient_series_load(req->db, &req->who, id, &sw, &p, &as_of_day, &s, &owner);
+    if (!patient_found(res, st))
+        return;
+    struct risk_result r;
+    assess_risk_on(m, &s, as_of_day, &w, &r);
+    series_cleanup(&s);
+    db_series_release(owner);
+    reply_json(res, 200, risk_json(&p, m, &w, &r));
 }

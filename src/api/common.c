@@ -43,7 +43,12 @@ load_patient(struct request *req, struct response *res, struct patient *out)
     char id[37];
     if (!path_uuid(req, res, 0, id))
         return false;
-    enum db_status st = db_patient_get(req->db, &req->who, id, out);
+    return patient_found(res, db_patient_get(req->db, &req->who, id, out));
+}
+
+bool
+patient_found(struct response *res, enum db_status st)
+{
     if (st == DB_NOT_FOUND) {
         reply_problem(res, 404, "No such patient.");
         return false;

@@ -33,7 +33,7 @@ struct risk_worker {
 static void
 assess_one(struct risk_worker *w, const struct dirty_claim *claim)
 {
-    struct risk_window win = {.as_of = timestamp_now(), .as_of_day = -1, .days = WINDOW_DAYS};
+    struct risk_window win = {.as_of = timestamp_now(), .days = WINDOW_DAYS};
     struct risk_result r;
     enum db_status st =
         assess_risk(w->db, &risk_model_v1, claim->patient_id, claim->timezone, &win, &r);

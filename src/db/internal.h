@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 
 #include "db/db.h"
+#include "db/patients.h"
 
 struct db_conn {
     PGconn *pg;
@@ -36,6 +37,22 @@ size_t db_page_rows(const PGresult *res, size_t limit, bool *more);
 
 /* Lets this transaction delete audit rows (erasure, retention); see sql/003. */
 enum db_status db_allow_audit_purge(struct db_conn *c);
+
+/* Whether the caller may see patient p: $2 role, $3 principal id, $4 the caller's own
+ * patient id (patients only). One predicate for every query, so a caller who may not see a
+ * patient gets exactly the answer an unknown id gets. */
+#define DB_VISIBLE_TO_CALLER                                                                       \
+    "($2 = 'admin' OR ($2 = 'patient' AND p.id = $4::uuid) OR ($2 = 'clinician' AND EXISTS"        \
+    " (SELECT 1 FROM care_team ct WHERE ct.patient_id = p.id AND ct.principal_id = $3::uuid)))"
+
+/* A patient row as db_read_patient reads it. The last column is the patient's local date
+ * now, which trend and risk need by default: fetched here, it saves them a round trip. */
+#define DB_PATIENT_COLUMNS                                                                         \
+    "p.id, p.external_ref, p.timezone, oih_epoch_us(p.created_at),"                                \
+    " (now() AT TIME ZONE p.timezone)::date - DATE '1970-01-01'"
+
+/* Reads DB_PATIENT_COLUMNS from row r, starting at column 0. */
+void db_read_patient(const PGresult *res, int r, struct patient *out);
 
 /* Field helpers: the text of row r, column f, or NULL when SQL NULL (borrowed from res). */
 const char *db_text(const PGresult *res, int r, int f);

@@ -10,19 +10,8 @@
 #include "domain/timestamp.h"
 #include "util/xalloc.h"
 
-/* $2 role, $3 principal id, $4 the caller's own patient id (patients only). */
-#define VISIBLE_TO_CALLER                                                                          \
-    "($2 = 'admin' OR ($2 = 'patient' AND p.id = $4::uuid) OR ($2 = 'clinician' AND EXISTS"        \
-    " (SELECT 1 FROM care_team ct WHERE ct.patient_id = p.id AND ct.principal_id = $3::uuid)))"
-
-/* The last column is the patient's local date now, which trend and risk need by default:
- * fetched here, it saves them a round trip. */
-#define PATIENT_COLUMNS                                                                            \
-    "p.id, p.external_ref, p.timezone, oih_epoch_us(p.created_at),"                                \
-    " (now() AT TIME ZONE p.timezone)::date - DATE '1970-01-01'"
-
-static void
-read_patient(const PGresult *res, int r, struct patient *out)
+void
+db_read_patient(const PGresult *res, int r, struct patient *out)
 {
     const char *ref = db_text(res, r, 1);
     (void)snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, r, 0));
@@ -45,10 +34,10 @@ db_patient_create(struct db_conn *c, const char *external_ref, const char *timez
                  "  RETURNING *),"
                  " team AS (INSERT INTO care_team (patient_id, principal_id)"
                  "  SELECT id, $3::uuid FROM p WHERE $3::uuid IS NOT NULL)"
-                 " SELECT " PATIENT_COLUMNS " FROM p",
+                 " SELECT " DB_PATIENT_COLUMNS " FROM p",
                  3, params, &res);
     if (st == DB_OK)
-        read_patient(res, 0, out);
+        db_read_patient(res, 0, out);
     PQclear(res);
     return st;
 }
@@ -60,13 +49,13 @@ db_patient_get(struct db_conn *c, const struct principal *who, const char *id, s
     const char *params[] = {id, role_name(who->role), who->id,
                             who->patient_id[0] ? who->patient_id : NULL};
     enum db_status st = db_query(c, "patient_get",
-                                 "SELECT " PATIENT_COLUMNS " FROM patients p"
-                                 " WHERE p.id = $1::uuid AND " VISIBLE_TO_CALLER,
+                                 "SELECT " DB_PATIENT_COLUMNS " FROM patients p"
+                                 " WHERE p.id = $1::uuid AND " DB_VISIBLE_TO_CALLER,
                                  4, params, &res);
     if (st == DB_OK && PQntuples(res) == 0)
         st = DB_NOT_FOUND;
     if (st == DB_OK)
-        read_patient(res, 0, out);
+        db_read_patient(res, 0, out);
     PQclear(res);
     return st;
 }
@@ -90,8 +79,8 @@ db_patient_list(struct db_conn *c, const struct principal *who, const char *exte
     memset(out, 0, sizeof(*out));
     enum db_status st = db_query(
         c, "patient_list",
-        "SELECT " PATIENT_COLUMNS " FROM patients p"
-        " WHERE ($1::text IS NULL OR p.external_ref = $1) AND " VISIBLE_TO_CALLER
+        "SELECT " DB_PATIENT_COLUMNS " FROM patients p"
+        " WHERE ($1::text IS NULL OR p.external_ref = $1) AND " DB_VISIBLE_TO_CALLER
         " AND ($5::timestamptz IS NULL OR (p.created_at, p.id) < ($5::timestamptz, $6::uuid))"
         " ORDER BY p.created_at DESC, p.id DESC LIMIT $7::int",
         7, params, &res);
@@ -100,7 +89,7 @@ db_patient_list(struct db_conn *c, const struct principal *who, const char *exte
     out->count = db_page_rows(res, (size_t)limit, &out->more);
     out->items = xcalloc(out->count, sizeof(out->items[0]));
     for (size_t r = 0; r < out->count; r++)
-        read_patient(res, (int)r, &out->items[r]);
+        db_read_patient(res, (int)r, &out->items[r]);
     PQclear(res);
     return DB_OK;
 }
