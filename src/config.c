@@ -44,6 +44,7 @@ static const struct setting settings[] = {
     {"OIHWATCH_RISK_WORKER", SET_BOOL, "1", 0, 0, FIELD(risk_worker)},
     {"OIHWATCH_RISK_DEBOUNCE_MS", SET_INT, "1000", 0, 60000, FIELD(risk_debounce_ms)},
     {"OIHWATCH_RISK_MAX_DELAY_MS", SET_INT, "5000", 100, 600000, FIELD(risk_max_delay_ms)},
+    {"OIHWATCH_PREPARED_STATEMENTS", SET_BOOL, "1", 0, 0, FIELD(prepared_statements)},
     {"OIHWATCH_TOKEN_CACHE_SECONDS", SET_INT, "60", 0, 3600, FIELD(token_cache_s)},
 };
 

@@ -33,7 +33,8 @@ struct config {
     bool risk_worker;
     int risk_debounce_ms;
     int risk_max_delay_ms;
-    int token_cache_s; /* 0: every request looks its token up in the database */
+    bool prepared_statements; /* per pooled connection, on first use */
+    int token_cache_s;        /* 0: every request looks its token up in the database */
 };
 
 typedef const char *config_getenv_fn(const char *name);

@@ -153,10 +153,11 @@ serve(struct app *app)
              "threads", app->cfg.threads, "db_pool", app->cfg.db_pool);
     if (prepare_app(app) < 0)
         return 1;
-    app->pool = db_pool_new(app->cfg.database_url, app->cfg.db_pool, app->cfg.db_connect_timeout_s);
+    app->pool = db_pool_new(app->cfg.database_url, app->cfg.db_pool, app->cfg.db_connect_timeout_s,
+                            app->cfg.prepared_statements);
     if (app->cfg.database_read_url[0])
         app->read_pool = db_pool_new(app->cfg.database_read_url, app->cfg.db_pool,
-                                     app->cfg.db_connect_timeout_s);
+                                     app->cfg.db_connect_timeout_s, app->cfg.prepared_statements);
     app->routes = api_routes;
     app->nroutes = api_routes_count;
     app->metrics = metrics_new(api_routes, api_routes_count);

@@ -54,11 +54,54 @@ status_of_failure(struct db_conn *c, const PGresult *res, const char *what)
     return st;
 }
 
+static uint64_t
+text_hash(const char *s)
+{
+    uint64_t h = UINT64_C(14695981039346656037); /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+    return h;
+}
+
+/* The index of sql among c's prepared statements, preparing it if there is room; -1 to
+ * run it unprepared. Saves PostgreSQL parsing and planning it on every call. */
+static int
+prepared_index(struct db_conn *c, const char *sql, int n)
+{
+    uint64_t h = text_hash(sql);
+    for (int i = 0; i < c->nprepared; i++) {
+        if (c->prepared[i].sql == sql && c->prepared[i].hash == h)
+            return i;
+    }
+    if (c->nprepared == DB_PREPARED_MAX || PQtransactionStatus(c->pg) == PQTRANS_INERROR)
+        return -1;
+    char name[16];
+    (void)snprintf(name, sizeof(name), "oih_%d", c->nprepared);
+    PGresult *res = PQprepare(c->pg, name, sql, n, NULL);
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    if (!ok)
+        return -1; /* running it unprepared reports the error */
+    c->prepared[c->nprepared] = (struct db_prepared){.sql = sql, .hash = h};
+    return c->nprepared++;
+}
+
+static PGresult *
+execute(struct db_conn *c, const char *sql, int n, const char *const *params)
+{
+    int i = c->prepare ? prepared_index(c, sql, n) : -1;
+    if (i < 0)
+        return PQexecParams(c->pg, sql, n, NULL, params, NULL, NULL, 0);
+    char name[16];
+    (void)snprintf(name, sizeof(name), "oih_%d", i);
+    return PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0);
+}
+
 enum db_status
 db_query(struct db_conn *c, const char *what, const char *sql, int n, const char *const *params,
          PGresult **out)
 {
-    PGresult *res = PQexecParams(c->pg, sql, n, NULL, params, NULL, NULL, 0);
+    PGresult *res = execute(c, sql, n, params);
     ExecStatusType rs = PQresultStatus(res);
     if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
         enum db_status st = status_of_failure(c, res, what);

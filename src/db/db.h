@@ -18,9 +18,11 @@ enum db_status {
 struct db_conn;
 struct db_pool;
 
-/* Opens nothing yet: connections are made on first use and remade after failures.
- * Returns a new pool (caller frees with db_pool_free). url is copied. */
-struct db_pool *db_pool_new(const char *url, int size, int connect_timeout_s);
+/* Opens nothing yet: connections are made on first use and remade after failures. With
+ * prepare, each connection prepares a statement the first time it runs it (not through a
+ * PgBouncer without max_prepared_statements). Returns a new pool (caller frees with
+ * db_pool_free). url is copied. */
+struct db_pool *db_pool_new(const char *url, int size, int connect_timeout_s, bool prepare);
 void db_pool_free(struct db_pool *pool);
 
 /* Checks out a connected connection for the caller's exclusive use, waiting at most

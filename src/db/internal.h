@@ -3,21 +3,36 @@
 #define OIH_DB_INTERNAL_H
 
 #include <libpq-fe.h>
+#include <stdint.h>
 
 #include "db/db.h"
 #include "db/patients.h"
+
+/* Statements prepared on one session, found by the address of their (static) text and
+ * checked by its hash; past the limit, statements run unprepared. */
+enum { DB_PREPARED_MAX = 64 };
+
+struct db_prepared {
+    const char *sql;
+    uint64_t hash;
+};
 
 struct db_conn {
     PGconn *pg;
     int slot; /* index in the pool, -1 outside any pool */
     bool in_use;
     struct db_pool *pool; /* NULL outside any pool */
+    bool prepare;         /* prepare statements on first use (per session) */
+    int nprepared;        /* reset whenever pg is replaced */
+    struct db_prepared prepared[DB_PREPARED_MAX];
 };
 
 /* Counts a failed query against the connection's pool (for /metrics). */
 void db_pool_count_error(struct db_pool *pool);
 
-/* Runs sql with n text parameters (NULL entries are SQL NULL) via PQexecParams. On DB_OK,
+/* Runs sql with n text parameters (NULL entries are SQL NULL): prepared once per session
+ * when c->prepare (sql must then be a string that never changes, as every statement here
+ * is), else via PQexecParams. On DB_OK,
  * *out (if out is not NULL) is a new result the caller PQclears; on failure nothing is
  * returned and the failure is logged once with what (a statement name), the SQLSTATE and
  * the constraint, never with values. */

@@ -24,13 +24,14 @@ struct db_pool {
     int size;
     char *url;
     int connect_timeout_s;
+    bool prepare;
     int64_t last_failure_ms; /* guarded by lock */
     int in_use;              /* guarded by lock */
     atomic_ullong waits, timeouts, query_errors, connect_failures;
 };
 
 struct db_pool *
-db_pool_new(const char *url, int size, int connect_timeout_s)
+db_pool_new(const char *url, int size, int connect_timeout_s, bool prepare)
 {
     struct db_pool *pool = xcalloc(1, sizeof(*pool));
     pthread_mutex_init(&pool->lock, NULL);
@@ -43,6 +44,7 @@ db_pool_new(const char *url, int size, int connect_timeout_s)
     pool->size = size;
     pool->url = xstrdup(url);
     pool->connect_timeout_s = connect_timeout_s;
+    pool->prepare = prepare;
     return pool;
 }
 
@@ -159,6 +161,8 @@ ensure_connected(struct db_pool *pool, struct db_conn *c)
     if (in_backoff(pool))
         return CONNECT_SKIPPED;
     c->pg = db_open(pool->url, pool->connect_timeout_s);
+    c->nprepared = 0; /* a new session has none */
+    c->prepare = pool->prepare;
     if (PQstatus(c->pg) == CONNECTION_OK)
         return CONNECTED;
     atomic_fetch_add(&pool->connect_failures, 1);

@@ -73,7 +73,7 @@ test_pool_shared_by_more_threads_than_connections(void **state)
 {
     (void)state;
     struct config cfg = load_config();
-    struct db_pool *pool = db_pool_new(cfg.database_url, THREADS / 2, 3);
+    struct db_pool *pool = db_pool_new(cfg.database_url, THREADS / 2, 3, true);
     run_threads(ping_rounds, pool);
     struct db_pool_stats st;
     db_pool_stats(pool, &st);
@@ -97,7 +97,7 @@ static void
 test_pool_fails_fast_while_the_database_is_down(void **state)
 {
     (void)state;
-    struct db_pool *pool = db_pool_new("postgresql://postgres@127.0.0.1:1/none", 2, 1);
+    struct db_pool *pool = db_pool_new("postgresql://postgres@127.0.0.1:1/none", 2, 1, true);
     run_threads(failing_rounds, pool);
     struct db_pool_stats st;
     db_pool_stats(pool, &st);
