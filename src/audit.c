@@ -23,6 +23,14 @@ enum {
     TOKEN_USES_MAX = 4096,
     TOKEN_FLUSH_MS = 60 * 1000,
     PURGE_MS = 60 * 60 * 1000,
+    LISTED_SLOTS = 4096, /* a power of two */
+};
+
+/* A list view recently recorded: the hash of (principal, patient, route, status) and
+ * until when the same view is not recorded again. */
+struct listed {
+    uint64_t key;
+    int64_t until_us;
 };
 
 struct event_queue {
@@ -38,7 +46,9 @@ struct audit_writer {
     const struct config *cfg;
     struct db_conn *db;
     struct event_queue retry; /* the writer thread's own */
-    atomic_ullong dropped;
+    struct listed *listed;    /* LISTED_SLOTS, direct-mapped; guarded by bg.lock */
+    int64_t listed_window_us;
+    atomic_ullong dropped, coalesced;
 };
 
 static void
@@ -51,22 +61,63 @@ queue_push(struct event_queue *q, const struct audit_event *e)
     q->items[q->count++] = *e;
 }
 
-void
-audit_writer_record(struct audit_writer *w, const struct audit_event *e)
+static uint64_t
+hash_text(uint64_t h, const char *s)
 {
-    if (!w)
-        return;
+    for (; *s; s++) /* FNV-1a */
+        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+    return (h ^ 0xff) * UINT64_C(1099511628211); /* a separator: "ab"+"c" != "a"+"bc" */
+}
+
+/* True when the same list view was recorded within the window (then it is not recorded
+ * again); else remembers it. Called with the lock held. */
+static bool
+listed_recently(struct audit_writer *w, const struct audit_event *e, int64_t now)
+{
+    uint64_t key = UINT64_C(14695981039346656037);
+    key = hash_text(key, e->principal_id);
+    key = hash_text(key, e->patient_id);
+    key = hash_text(key, e->route);
+    key = hash_text(key, e->method);
+    key = key * 31 + (uint64_t)e->status;
+    struct listed *slot = &w->listed[key & (LISTED_SLOTS - 1)];
+    if (slot->key == key && now < slot->until_us)
+        return true;
+    *slot = (struct listed){.key = key, .until_us = now + w->listed_window_us};
+    return false;
+}
+
+static void
+record(struct audit_writer *w, const struct audit_event *e, bool listed)
+{
     pthread_mutex_lock(&w->bg.lock);
-    if (w->pending.count >= QUEUE_MAX) {
+    int64_t now = timestamp_now();
+    if (listed && w->listed_window_us > 0 && listed_recently(w, e, now)) {
+        atomic_fetch_add(&w->coalesced, 1);
+    } else if (w->pending.count >= QUEUE_MAX) {
         atomic_fetch_add(&w->dropped, 1);
     } else {
         queue_push(&w->pending, e);
         /* stamped under the lock: queue order, and so row order, is time order */
-        w->pending.items[w->pending.count - 1].at = timestamp_now();
+        w->pending.items[w->pending.count - 1].at = now;
         if (w->pending.count == FLUSH_EVERY)
             bgthread_wake_locked(&w->bg);
     }
     pthread_mutex_unlock(&w->bg.lock);
+}
+
+void
+audit_writer_record(struct audit_writer *w, const struct audit_event *e)
+{
+    if (w)
+        record(w, e, false);
+}
+
+void
+audit_writer_record_listed(struct audit_writer *w, const struct audit_event *e)
+{
+    if (w)
+        record(w, e, true);
 }
 
 void
@@ -85,6 +136,12 @@ audit_writer_token_used(struct audit_writer *w, const char *token_id, int64_t at
         w->uses[w->nuses++].at = at;
     }
     pthread_mutex_unlock(&w->bg.lock);
+}
+
+unsigned long long
+audit_writer_coalesced(struct audit_writer *w)
+{
+    return w ? atomic_load(&w->coalesced) : 0;
 }
 
 unsigned long long
@@ -196,8 +253,12 @@ audit_writer_start(const struct config *cfg)
     struct audit_writer *w = xcalloc(1, sizeof(*w));
     w->cfg = cfg;
     w->uses = xcalloc(TOKEN_USES_MAX, sizeof(w->uses[0]));
+    w->listed = xcalloc(LISTED_SLOTS, sizeof(w->listed[0]));
+    w->listed_window_us = (int64_t)cfg->audit_list_window_s * 1000000;
     atomic_init(&w->dropped, 0);
+    atomic_init(&w->coalesced, 0);
     if (bgthread_start(&w->bg, writer_main, w) < 0) {
+        free(w->listed);
         free(w->uses);
         free(w);
         return NULL;
@@ -213,6 +274,7 @@ audit_writer_stop(struct audit_writer *w)
     bgthread_stop(&w->bg);
     free(w->pending.items);
     free(w->retry.items);
+    free(w->listed);
     free(w->uses);
     free(w);
 }

@@ -21,9 +21,16 @@ void audit_writer_stop(struct audit_writer *w);
 /* Queues an event (copied). Never waits for the database; when the queue is full (the
  * database has been away for long) the event is dropped and counted. Thread-safe. */
 void audit_writer_record(struct audit_writer *w, const struct audit_event *e);
+/* Queues an event of a list response (a patient the list showed), unless the same
+ * principal saw the same patient through the same route, with the same status, within
+ * OIHWATCH_AUDIT_LIST_WINDOW seconds: a dashboard polling its cohort list would otherwise
+ * write a row per patient per refresh. Requests naming a patient always get their row. */
+void audit_writer_record_listed(struct audit_writer *w, const struct audit_event *e);
 /* Notes that a token was used at a time; written at most once a minute per token. */
 void audit_writer_token_used(struct audit_writer *w, const char *token_id, int64_t at);
 
+/* List-view events not written because the same view was recorded moments before. */
+unsigned long long audit_writer_coalesced(struct audit_writer *w);
 /* Events dropped because the queue was full (for /metrics). */
 unsigned long long audit_writer_dropped(struct audit_writer *w);
 

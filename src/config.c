@@ -41,6 +41,7 @@ static const struct setting settings[] = {
     {"OIHWATCH_RATE_BURST", SET_INT, "100", 1, 1000000, FIELD(rate_burst)},
     {"OIHWATCH_MAX_INFLIGHT", SET_INT, "256", 1, 65536, FIELD(max_inflight)},
     {"OIHWATCH_AUDIT_RETENTION_DAYS", SET_INT, "2190", 1, 36500, FIELD(audit_retention_days)},
+    {"OIHWATCH_AUDIT_LIST_WINDOW", SET_INT, "60", 0, 3600, FIELD(audit_list_window_s)},
     {"OIHWATCH_RISK_WORKER", SET_BOOL, "1", 0, 0, FIELD(risk_worker)},
     {"OIHWATCH_RISK_DEBOUNCE_MS", SET_INT, "1000", 0, 60000, FIELD(risk_debounce_ms)},
     {"OIHWATCH_RISK_MAX_DELAY_MS", SET_INT, "5000", 100, 600000, FIELD(risk_max_delay_ms)},

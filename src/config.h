@@ -30,6 +30,7 @@ struct config {
     int rate_burst;
     int max_inflight; /* requests in progress beyond which new ones are shed with 503 */
     int audit_retention_days;
+    int audit_list_window_s; /* a list view repeated within it is audited once; 0: always */
     bool risk_worker;
     int risk_debounce_ms;
     int risk_max_delay_ms;

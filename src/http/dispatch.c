@@ -241,7 +241,7 @@ dispatch_request(struct request *req, struct response *res, const struct dispatc
 }
 
 static void
-audit_one(struct request *req, const struct response *res, const char *patient_id)
+audit_one(struct request *req, const struct response *res, const char *patient_id, bool listed)
 {
     struct audit_event e = {.role = req->who.role,
                             .method = req->method_name,
@@ -250,11 +250,15 @@ audit_one(struct request *req, const struct response *res, const char *patient_i
     (void)snprintf(e.patient_id, sizeof(e.patient_id), "%s", patient_id);
     (void)snprintf(e.principal_id, sizeof(e.principal_id), "%s", req->who.id);
     (void)snprintf(e.request_id, sizeof(e.request_id), "%s", req->request_id);
-    audit_writer_record(req->app->audit, &e);
+    if (listed)
+        audit_writer_record_listed(req->app->audit, &e);
+    else
+        audit_writer_record(req->app->audit, &e);
 }
 
 /* Every authenticated call that names a patient, or whose response listed patients, is
- * recorded: who, which route, what status, which patient; never any content. */
+ * recorded: who, which route, what status, which patient; never any content. A list view
+ * repeated within the audit's list window is recorded once (audit.h). */
 static void
 audit_request(struct request *req, const struct response *res)
 {
@@ -264,9 +268,9 @@ audit_request(struct request *req, const struct response *res)
     audit_writer_token_used(req->app->audit, req->who.token_id, req->now);
     if ((req->route->flags & ROUTE_PATIENT) && req->nparams > 0 &&
         uuid_normalize(req->params[0], patient))
-        audit_one(req, res, patient);
+        audit_one(req, res, patient, false);
     for (size_t i = 0; i < req->naudited; i++)
-        audit_one(req, res, req->audited[i]);
+        audit_one(req, res, req->audited[i], true);
     free(req->audited);
     req->audited = NULL;
     req->naudited = 0;
