@@ -1,30 +1,83 @@
 /* GET /v1/risk: the caller's patients at or above a level, from stored results (the risk
  * worker keeps them fresh), so the list never scores anyone per request. */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "api/parse.h"
 #include "db/risk_store.h"
+#include "domain/cursor.h"
+#include "domain/timestamp.h"
+#include "util/jsonw.h"
 
-static json_t *
-signal_list(const char *csv)
+/* The list is written straight into one buffer, as the trend is: a page of 100 rows as a
+ * jansson tree cost more allocations than the rest of the request. */
+
+static void
+write_signals(struct jsonw *w, const char *csv)
 {
-    json_t *list = json_array();
-    while (*csv) {
+    char name[64];
+    jsonw_raw(w, "[");
+    for (bool first = true; *csv; first = false) {
         size_t len = strcspn(csv, ",");
-        json_array_append_new(list, json_stringn(csv, len));
+        (void)snprintf(name, sizeof(name), "%.*s", (int)len, csv);
+        if (!first)
+            jsonw_raw(w, ",");
+        jsonw_string(w, name);
         csv += len + (csv[len] == ',');
     }
-    return list;
+    jsonw_raw(w, "]");
 }
 
-static json_t *
-cohort_row_json(const struct cohort_row *r)
+static void
+write_row(struct jsonw *w, const struct cohort_row *r)
 {
-    return json_pack("{s:s, s:o, s:s, s:i, s:o, s:o}", "patient_id", r->patient_id, "external_ref",
-                     r->external_ref ? json_string(r->external_ref) : json_null(), "level",
-                     r->level, "score", r->score, "signals", signal_list(r->signals), "computed_at",
-                     render_time(r->computed_at));
+    char at[TIMESTAMP_TEXT_MAX];
+    timestamp_format(r->computed_at, at);
+    jsonw_raw(w, "{\"patient_id\":");
+    jsonw_string(w, r->patient_id);
+    jsonw_raw(w, ",\"external_ref\":");
+    if (r->external_ref)
+        jsonw_string(w, r->external_ref);
+    else
+        jsonw_null(w);
+    jsonw_raw(w, ",\"level\":");
+    jsonw_string(w, r->level);
+    jsonw_raw(w, ",\"score\":");
+    jsonw_int(w, r->score);
+    jsonw_raw(w, ",\"signals\":");
+    write_signals(w, r->signals);
+    jsonw_raw(w, ",\"computed_at\":");
+    jsonw_string(w, at);
+    jsonw_raw(w, "}");
+}
+
+static void
+reply_page(struct response *res, const struct cohort_page *page)
+{
+    struct jsonw w;
+    size_t len;
+    jsonw_init(&w, 64 + 320 * page->count);
+    jsonw_raw(&w, "{\"patients\":[");
+    for (size_t i = 0; i < page->count; i++) {
+        if (i)
+            jsonw_raw(&w, ",");
+        write_row(&w, &page->rows[i]);
+    }
+    jsonw_raw(&w, "],\"next_cursor\":");
+    if (page->more && page->count) {
+        const struct cohort_row *last = &page->rows[page->count - 1];
+        struct cursor c = {.key = last->score};
+        char text[CURSOR_TEXT_MAX];
+        (void)snprintf(c.id, sizeof(c.id), "%s", last->patient_id);
+        cursor_encode(&c, CURSOR_SCORE, text);
+        jsonw_string(&w, text);
+    } else {
+        jsonw_null(&w);
+    }
+    jsonw_raw(&w, "}");
+    char *text = jsonw_finish(&w, &len);
+    reply_json_text(res, 200, text, len);
 }
 
 /* level (default low), limit and cursor; false after replying 400. */
@@ -55,15 +108,8 @@ cohort_list(struct request *req, struct response *res)
         reply_db_status(res, st);
         return;
     }
-    json_t *list = json_array();
-    for (size_t i = 0; i < page.count; i++) {
-        json_array_append_new(list, cohort_row_json(&page.rows[i]));
+    for (size_t i = 0; i < page.count; i++)
         request_audit_patient(req, page.rows[i].patient_id);
-    }
-    json_t *body = json_pack("{s:o}", "patients", list);
-    const struct cohort_row *last = page.count ? &page.rows[page.count - 1] : NULL;
-    set_next_cursor(body, page.more, CURSOR_SCORE, last ? last->score : 0,
-                    last ? last->patient_id : "");
-    reply_json(res, 200, body);
+    reply_page(res, &page);
     cohort_page_cleanup(&page);
 }

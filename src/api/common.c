@@ -94,6 +94,8 @@ finish_query(struct response *res, struct field_errors *errs)
 void
 request_audit_patient(struct request *req, const char *patient_id)
 {
-    req->audited = xrealloc(req->audited, (req->naudited + 1) * sizeof(req->audited[0]));
+    size_t n = req->naudited;
+    if ((n & (n - 1)) == 0) /* at 0, 1, 2, 4, ...: double, not a realloc per patient */
+        req->audited = xrealloc(req->audited, (n ? 2 * n : 1) * sizeof(req->audited[0]));
     (void)snprintf(req->audited[req->naudited++], sizeof(req->audited[0]), "%s", patient_id);
 }
