@@ -197,7 +197,7 @@ trend_get(struct request *req, struct response *res)
                                .first_day = tp.from,
                                .first_offset = -(TREND_DEFAULT_DAYS - 1),
                                .max_days = TREND_MAX_DAYS};
-    struct patient p;
+    struct patient p = {0};
     struct series s;
     int32_t anchor;
     void *owner;
@@ -304,7 +304,7 @@ risk_get(struct request *req, struct response *res)
         return;
     struct series_window sw = {.anchor_day = -1, .anchor_at = w.as_of == req->now ? 0 : w.as_of};
     assess_risk_days(w.days, &sw);
-    struct patient p;
+    struct patient p = {0};
     struct series s;
     int32_t as_of_day;
     void *owner;
