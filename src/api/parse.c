@@ -154,7 +154,7 @@ get_locations(json_t *obj, struct pain_entry *e, const char *prefix, struct fiel
         else if (location_seen(e, token))
             field_errors_add_index(errs, pointer, i, "is repeated");
         else
-            memcpy(e->locations[e->nlocations++], token, strlen(token) + 1);
+            e->locations[e->nlocations++] = token;
     }
 }
 

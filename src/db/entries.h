@@ -40,7 +40,8 @@ struct entry_page {
     struct dose_record *dose;
     size_t count;
     bool more;
-    void *owner; /* the result the strings point into */
+    void *owner;     /* the result the strings point into */
+    char *locations; /* new: the pain entries' location tokens, split apart */
 };
 
 struct entry_query {
@@ -57,6 +58,12 @@ enum db_status db_pain_insert(struct db_conn *c, const char *patient_id,
                               const struct pain_entry *entries, size_t n, struct batch_result *out);
 enum db_status db_dose_insert(struct db_conn *c, const char *patient_id,
                               const struct dose_entry *entries, size_t n, struct batch_result *out);
+
+/* The jsonb parameter of those inserts, written as text (pure; for the inserts and their
+ * tests): entries[0..n) as an array of objects, each with its index "i". New string,
+ * caller frees. */
+char *db_pain_rows_json(const struct pain_entry *entries, size_t n);
+char *db_dose_rows_json(const struct dose_entry *entries, size_t n);
 
 /* One stored entry by id (a page of one), or DB_NOT_FOUND. */
 enum db_status db_pain_fetch(struct db_conn *c, const char *patient_id, const char *id,

@@ -1,10 +1,13 @@
 /* libmicrohttpd glue. The access handler runs several times per request (headers, body
  * chunks, final call); per-request state lives in a request_ctx made on the first call
- * and freed in the completion callback, whatever happened in between. */
+ * and freed in the completion callback, whatever happened in between. Large bodies pass a
+ * gate that bounds how many are buffered and how many are answered at once. */
 #include "http/server.h"
 
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,11 +23,42 @@
 #include "log.h"
 #include "util/xalloc.h"
 
+/* Uploads this large, or of unknown length, pass the body gate. */
+enum { BIG_BODY_BYTES = 64 * 1024 };
+/* What large uploads may hold at once, from their first byte to their response: about
+ * ten 1000-entry batches (190 KiB each), those being answered and the next ones, ready. */
+#define BODY_BUDGET_BYTES ((size_t)2 << 20)
+
+struct request_ctx;
+
+struct waitlist {
+    struct request_ctx *head, *tail; /* suspended requests, oldest first */
+};
+
+/* The gate for large bodies. With 64 clients posting 1000-entry batches, every connection
+ * buffered its body at once (12 MiB), and up to eight workers each parsed one into a 1.7 MiB
+ * JSON tree. Now an upload first takes its size from a budget of buffered bytes and, once
+ * complete, one of a few answer slots: one per core plus one (on two cores, two slots cost
+ * a tenth of the batch throughput, three none). A request that must wait is suspended,
+ * first come first served: libmicrohttpd reads nothing from it meanwhile, and its worker
+ * serves other connections. Suspending and resuming both happen under the lock (the
+ * gate's, then libmicrohttpd's), so nothing is resumed before it is suspended, and
+ * nothing stays suspended once server_stop has opened the gate. */
+struct body_gate {
+    pthread_mutex_t lock;
+    size_t buffered;         /* bytes held by admitted uploads, until their completion */
+    int answering, slots;    /* large requests being answered, and how many may be */
+    struct waitlist uploads; /* waiting to send their body */
+    struct waitlist answers; /* waiting, body complete, for an answer slot */
+    bool open;               /* stopping: nothing waits any more */
+};
+
 struct server {
     struct MHD_Daemon *daemon;
     struct app *app;
     atomic_int in_flight; /* from the headers to completion: what SIGTERM drains */
     atomic_int working;   /* from a complete upload to completion: what overload sheds */
+    struct body_gate gate;
     int port;
     char *tls_cert, *tls_key; /* PEM text, kept for the daemon's lifetime */
 };
@@ -33,6 +67,11 @@ struct request_ctx {
     struct MHD_Connection *conn;
     char *body;
     size_t len, cap;
+    size_t declared;          /* Content-Length, or 0 when absent (chunked) */
+    size_t share;             /* of the body budget: 0 when small; held once admitted */
+    bool resumed;             /* admitted while suspended: MHD repeats the first call */
+    bool has_slot;            /* holds an answer slot */
+    struct request_ctx *next; /* on a waitlist */
     bool too_large;
     bool overloaded;
     bool answered;
@@ -81,12 +120,26 @@ framing_error(struct MHD_Connection *conn)
     return 0;
 }
 
-static bool
-declared_too_large(struct MHD_Connection *conn, long max)
+static unsigned long long
+declared_length(struct MHD_Connection *conn)
 {
     const char *cl =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    return cl && strtoull(cl, NULL, 10) > (unsigned long long)max;
+    return cl ? strtoull(cl, NULL, 10) : 0;
+}
+
+/* Room for n more bytes. A declared length is reserved whole: doubling would leave up to
+ * half of every buffer unused, and 64 connections may all be uploading a batch at once. */
+static void
+reserve_body(struct request_ctx *ctx, size_t n)
+{
+    if (ctx->len + n <= ctx->cap)
+        return;
+    if (ctx->cap == 0 && ctx->declared >= n)
+        ctx->cap = ctx->declared;
+    else
+        ctx->cap = ctx->len + n > 2 * ctx->cap ? ctx->len + n : 2 * ctx->cap;
+    ctx->body = xrealloc(ctx->body, ctx->cap);
 }
 
 /* Appends a chunk; past the limit the body is dropped and only the flag remains, while
@@ -103,12 +156,171 @@ append_body(struct request_ctx *ctx, const char *data, size_t n, long max)
         ctx->len = ctx->cap = 0;
         return;
     }
-    if (ctx->len + n > ctx->cap) {
-        ctx->cap = ctx->len + n > 2 * ctx->cap ? ctx->len + n : 2 * ctx->cap;
-        ctx->body = xrealloc(ctx->body, ctx->cap);
-    }
+    reserve_body(ctx, n);
     memcpy(ctx->body + ctx->len, data, n);
     ctx->len += n;
+}
+
+/* The share of the budget an upload needs before its body is read: 0 for small ones, the
+ * most a chunked one may send. */
+static size_t
+body_share(const struct request_ctx *ctx, long max_body)
+{
+    if (ctx->declared > 0)
+        return ctx->declared >= BIG_BODY_BYTES ? ctx->declared : 0;
+    const char *te =
+        MHD_lookup_connection_value(ctx->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    return te ? (size_t)max_body : 0;
+}
+
+static void
+gate_init(struct body_gate *g)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    pthread_mutex_init(&g->lock, NULL);
+    g->slots = (cores > 1 ? (int)cores : 1) + 1;
+}
+
+static void
+wait_push(struct waitlist *w, struct request_ctx *ctx)
+{
+    ctx->next = NULL;
+    if (w->tail)
+        w->tail->next = ctx;
+    else
+        w->head = ctx;
+    w->tail = ctx;
+}
+
+static struct request_ctx *
+wait_pop(struct waitlist *w)
+{
+    struct request_ctx *ctx = w->head;
+    if (ctx) {
+        w->head = ctx->next;
+        if (!w->head)
+            w->tail = NULL;
+        ctx->next = NULL;
+    }
+    return ctx;
+}
+
+/* An upload larger than the whole budget still goes through, alone. */
+static bool
+upload_fits(const struct body_gate *g, size_t share)
+{
+    return g->buffered == 0 || g->buffered + share <= BODY_BUDGET_BYTES;
+}
+
+/* Admits ctx's upload, or queues and suspends it; false when suspended. Only the access
+ * handler may suspend. */
+static bool
+gate_enter(struct body_gate *g, struct request_ctx *ctx)
+{
+    if (ctx->share == 0)
+        return true;
+    pthread_mutex_lock(&g->lock);
+    bool admitted = g->open || (g->uploads.head == NULL && upload_fits(g, ctx->share));
+    if (admitted) {
+        g->buffered += ctx->share;
+    } else {
+        wait_push(&g->uploads, ctx);
+        MHD_suspend_connection(ctx->conn);
+    }
+    pthread_mutex_unlock(&g->lock);
+    return admitted;
+}
+
+/* Under the lock: admits and resumes the queued uploads that now fit (all of them when
+ * all is set), oldest first; true when any was. */
+static bool
+admit_uploads(struct body_gate *g, bool all)
+{
+    bool any = false;
+    while (g->uploads.head && (all || upload_fits(g, g->uploads.head->share))) {
+        struct request_ctx *ctx = wait_pop(&g->uploads);
+        g->buffered += ctx->share;
+        ctx->resumed = true;
+        MHD_resume_connection(ctx->conn);
+        any = true;
+    }
+    return any;
+}
+
+/* Takes an answer slot for a large request, or queues and suspends it until one is handed
+ * over (MHD then repeats the final call); false when suspended. */
+static bool
+gate_take_slot(struct body_gate *g, struct request_ctx *ctx)
+{
+    if (ctx->share == 0 || ctx->has_slot)
+        return true;
+    pthread_mutex_lock(&g->lock);
+    ctx->has_slot = g->open || (g->answers.head == NULL && g->answering < g->slots);
+    if (ctx->has_slot) {
+        g->answering++;
+    } else {
+        wait_push(&g->answers, ctx);
+        MHD_suspend_connection(ctx->conn);
+    }
+    pthread_mutex_unlock(&g->lock);
+    return ctx->has_slot;
+}
+
+/* Under the lock: hands a slot to the oldest waiting request and resumes it; false when
+ * none waits. */
+static bool
+hand_slot(struct body_gate *g)
+{
+    struct request_ctx *next = wait_pop(&g->answers);
+    if (!next)
+        return false;
+    next->has_slot = true;
+    MHD_resume_connection(next->conn);
+    return true;
+}
+
+/* Hands ctx's slot over, or frees it. */
+static void
+gate_give_slot(struct body_gate *g, struct request_ctx *ctx)
+{
+    if (!ctx->has_slot)
+        return;
+    ctx->has_slot = false;
+    pthread_mutex_lock(&g->lock);
+    if (!hand_slot(g))
+        g->answering--;
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* At completion: returns ctx's bytes and slot, and lets in the uploads that now fit. A
+ * request is never completed while suspended: MHD does not close suspended connections,
+ * and server_stop opens the gate first. When the last large request is done, glibc is
+ * asked to return the pages the burst freed (it keeps them otherwise). */
+static void
+gate_leave(struct body_gate *g, struct request_ctx *ctx)
+{
+    if (ctx->share == 0)
+        return;
+    gate_give_slot(g, ctx);
+    pthread_mutex_lock(&g->lock);
+    g->buffered -= ctx->share;
+    bool idle = !admit_uploads(g, false) && g->buffered == 0;
+    pthread_mutex_unlock(&g->lock);
+    if (idle)
+        (void)malloc_trim(0);
+}
+
+/* Lets every waiting request through, and every later one: libmicrohttpd must not be
+ * stopped with a connection suspended. */
+static void
+gate_open(struct body_gate *g)
+{
+    pthread_mutex_lock(&g->lock);
+    g->open = true;
+    (void)admit_uploads(g, true);
+    while (hand_slot(g))
+        g->answering++;
+    pthread_mutex_unlock(&g->lock);
 }
 
 static void
@@ -175,6 +387,56 @@ answer(struct server *srv, struct request_ctx *ctx, const char *url, const char 
     return ret;
 }
 
+/* The first call, with the headers: a new request_ctx, or an answer now when the body's
+ * size or framing is refused (MHD then discards any body and closes). */
+static enum MHD_Result
+start_request(struct server *srv, struct MHD_Connection *conn, const char *url, const char *method,
+              void **req_cls)
+{
+    struct request_ctx *ctx = xcalloc(1, sizeof(*ctx));
+    ctx->conn = conn;
+    *req_cls = ctx;
+    atomic_fetch_add(&srv->in_flight, 1);
+    ctx->started_ms = monotonic_ms();
+    ctx->framing_error = framing_error(conn);
+    unsigned long long declared = declared_length(conn);
+    ctx->too_large = declared > (unsigned long long)srv->app->cfg.max_body_bytes;
+    if (ctx->too_large || ctx->framing_error)
+        return answer(srv, ctx, url, method);
+    ctx->declared = (size_t)declared;
+    ctx->share = body_share(ctx, srv->app->cfg.max_body_bytes);
+    (void)gate_enter(&srv->gate, ctx);
+    return MHD_YES;
+}
+
+/* The final call, once the body is complete; MHD repeats it for a request the gate
+ * suspended. */
+static enum MHD_Result
+finish_request(struct server *srv, struct request_ctx *ctx, const char *url, const char *method)
+{
+    if (!ctx->working) {
+        /* only requests the server is working on count toward shedding; uploads still
+         * arriving cost a connection slot, not work, and must not let a slow client shut
+         * others out */
+        ctx->working = true;
+        ctx->overloaded = atomic_fetch_add(&srv->working, 1) + 1 > srv->app->cfg.max_inflight;
+    }
+    if (!ctx->overloaded && !gate_take_slot(&srv->gate, ctx))
+        return MHD_YES;
+    enum MHD_Result ret = answer(srv, ctx, url, method);
+    gate_give_slot(&srv->gate, ctx);
+    return ret;
+}
+
+/* MHD's timeout only counts silence, so a body trickled a byte at a time would hold its
+ * connection forever: the whole upload gets the timeout instead, time spent waiting at
+ * the gate included (MHD never times out a suspended connection). */
+static bool
+upload_expired(const struct server *srv, const struct request_ctx *ctx)
+{
+    return monotonic_ms() - ctx->started_ms > srv->app->cfg.conn_timeout_s * 1000LL;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
            const char *version, const char *upload_data, size_t *upload_size, void **req_cls)
@@ -182,22 +444,17 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     struct server *srv = cls;
     struct request_ctx *ctx = *req_cls;
     (void)version;
-    if (!ctx) {
-        ctx = xcalloc(1, sizeof(*ctx));
-        ctx->conn = conn;
-        *req_cls = ctx;
-        atomic_fetch_add(&srv->in_flight, 1);
-        ctx->started_ms = monotonic_ms();
-        ctx->framing_error = framing_error(conn);
-        ctx->too_large = declared_too_large(conn, srv->app->cfg.max_body_bytes);
-        if (!ctx->too_large && !ctx->framing_error)
+    if (!ctx)
+        return start_request(srv, conn, url, method, req_cls);
+    if (ctx->resumed) { /* the repeated first call of an upload the gate let in */
+        ctx->resumed = false;
+        if (!upload_expired(srv, ctx))
             return MHD_YES;
-        return answer(srv, ctx, url, method); /* now: MHD discards any body and closes */
+        ctx->overloaded = true; /* it waited its whole timeout: shed, with Retry-After */
+        return answer(srv, ctx, url, method);
     }
     if (*upload_size > 0) {
-        /* MHD's timeout only counts silence, so a body trickled a byte at a time would hold
-         * its connection forever: the whole upload gets the timeout instead */
-        if (monotonic_ms() - ctx->started_ms > srv->app->cfg.conn_timeout_s * 1000LL)
+        if (upload_expired(srv, ctx))
             return MHD_NO;
         append_body(ctx, upload_data, *upload_size, srv->app->cfg.max_body_bytes);
         *upload_size = 0;
@@ -205,11 +462,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     }
     if (ctx->answered)
         return MHD_YES;
-    /* only requests the server is working on count toward shedding; uploads still arriving
-     * cost a connection slot, not work, and must not let a slow client shut others out */
-    ctx->working = true;
-    ctx->overloaded = atomic_fetch_add(&srv->working, 1) + 1 > srv->app->cfg.max_inflight;
-    return answer(srv, ctx, url, method);
+    return finish_request(srv, ctx, url, method);
 }
 
 static void
@@ -225,6 +478,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (ctx->working)
         atomic_fetch_sub(&srv->working, 1);
     free(ctx->body);
+    gate_leave(&srv->gate, ctx); /* after the body: it may return freed pages to the system */
     free(ctx);
     *req_cls = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);
@@ -310,7 +564,8 @@ start_daemon(struct server *srv, const struct sockaddr *addr, bool ipv6)
     if (cfg->per_ip_connections > 0)
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
                                                cfg->per_ip_connections, NULL};
-    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+                     MHD_ALLOW_SUSPEND_RESUME; /* the body gate */
     if (ipv6)
         flags |= MHD_USE_IPv6;
     if (tls)
@@ -326,6 +581,7 @@ free_server(struct server *srv)
         explicit_bzero(srv->tls_key, strlen(srv->tls_key));
     free(srv->tls_key);
     free(srv->tls_cert);
+    pthread_mutex_destroy(&srv->gate.lock);
     free(srv);
 }
 
@@ -339,6 +595,7 @@ server_start(struct app *app)
     srv->app = app;
     atomic_init(&srv->in_flight, 0);
     atomic_init(&srv->working, 0);
+    gate_init(&srv->gate);
     if (app->cfg.tls_cert[0]) {
         srv->tls_cert = read_pem(app->cfg.tls_cert, "OIHWATCH_TLS_CERT");
         srv->tls_key = read_pem(app->cfg.tls_key, "OIHWATCH_TLS_KEY");
@@ -376,6 +633,7 @@ server_stop(struct server *srv, int drain_s)
     int left = atomic_load(&srv->in_flight);
     if (left > 0)
         log_warn("drain timeout: closing requests still in flight", "{s:i}", "requests", left);
+    gate_open(&srv->gate);
     MHD_stop_daemon(srv->daemon);
     if (listener != MHD_INVALID_SOCKET)
         close(listener);

@@ -1,5 +1,6 @@
 /* The HTTP listener: libmicrohttpd with an internal thread pool. It accumulates bodies
- * within the limit, parses JSON, authenticates, and hands each request to its route. */
+ * within the limit, parses JSON, authenticates, and hands each request to its route. Large
+ * uploads (64 KiB or more) wait their turn, so memory stays bounded however many arrive. */
 #ifndef OIH_SERVER_H
 #define OIH_SERVER_H
 
