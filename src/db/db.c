@@ -98,6 +98,17 @@ execute(struct db_conn *c, const char *sql, int n, const char *const *params)
 }
 
 enum db_status
+db_query_custom_plan(struct db_conn *c, const char *what, const char *sql, int n,
+                     const char *const *params, PGresult **out)
+{
+    bool prepare = c->prepare;
+    c->prepare = false;
+    enum db_status st = db_query(c, what, sql, n, params, out);
+    c->prepare = prepare;
+    return st;
+}
+
+enum db_status
 db_query(struct db_conn *c, const char *what, const char *sql, int n, const char *const *params,
          PGresult **out)
 {

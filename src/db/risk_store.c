@@ -53,9 +53,9 @@ db_cohort_list(struct db_conn *c, const struct principal *who, enum risk_level m
     const char *params[] = {rank, who->id, after ? score : NULL, after ? after->id : NULL, lim};
     PGresult *res = NULL;
     memset(out, 0, sizeof(*out));
-    enum db_status st =
-        db_query(c, "cohort_list", who->role == ROLE_ADMIN ? cohort_admin_sql : cohort_team_sql, 5,
-                 params, &res);
+    enum db_status st = db_query_custom_plan(
+        c, "cohort_list", who->role == ROLE_ADMIN ? cohort_admin_sql : cohort_team_sql, 5, params,
+        &res);
     if (st != DB_OK)
         return st;
     out->count = db_page_rows(res, (size_t)limit, &out->more);
