@@ -18,7 +18,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 OUT=build/fuzz
 SEEDS=tests/fuzz/corpus
 REGRESSIONS=tests/fuzz/regressions
-PKGS="libmicrohttpd jansson libpq"
+PKGS="libmicrohttpd jansson libpq libcrypto" # as the Makefile's PKGS
 CC=${FUZZ_CC:-clang}
 jobs=$(nproc 2>/dev/null || echo 2)
 
