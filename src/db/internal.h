@@ -66,11 +66,9 @@ enum db_status db_allow_audit_purge(struct db_conn *c);
     "($2 = 'admin' OR ($2 = 'patient' AND p.id = $4::uuid) OR ($2 = 'clinician' AND EXISTS"        \
     " (SELECT 1 FROM care_team ct WHERE ct.patient_id = p.id AND ct.principal_id = $3::uuid)))"
 
-/* A patient row as db_read_patient reads it. The last column is the patient's local date
- * now, which trend and risk need by default: fetched here, it saves them a round trip. */
-#define DB_PATIENT_COLUMNS                                                                         \
-    "p.id, p.external_ref, p.timezone, oih_epoch_us(p.created_at),"                                \
-    " (now() AT TIME ZONE p.timezone)::date - DATE '1970-01-01'"
+/* A patient row as db_read_patient reads it (DB_PATIENT_NCOLUMNS columns). */
+#define DB_PATIENT_COLUMNS "p.id, p.external_ref, p.timezone, oih_epoch_us(p.created_at)"
+enum { DB_PATIENT_NCOLUMNS = 4 };
 
 /* Reads DB_PATIENT_COLUMNS from row r, starting at column 0. */
 void db_read_patient(const PGresult *res, int r, struct patient *out);

@@ -19,7 +19,6 @@ db_read_patient(const PGresult *res, int r, struct patient *out)
     (void)snprintf(out->external_ref, sizeof(out->external_ref), "%s", ref ? ref : "");
     (void)snprintf(out->timezone, sizeof(out->timezone), "%s", PQgetvalue(res, r, 2));
     out->created_at = db_int(res, r, 3);
-    out->today = (int32_t)db_int(res, r, 4);
 }
 
 enum db_status

@@ -17,7 +17,6 @@ struct patient {
     char external_ref[128 * 4 + 1]; /* 128 characters of up to 4 UTF-8 bytes */
     char timezone[ZONE_NAME_MAX];
     int64_t created_at;
-    int32_t today; /* the patient's local date when read (days since 1970-01-01) */
 };
 
 struct patient_page {

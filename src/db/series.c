@@ -124,12 +124,12 @@ db_patient_series_load(struct db_conn *c, const struct principal *who, const cha
         return st;
     }
     db_read_patient(res, 0, p);
-    *anchor = (int32_t)db_int(res, 0, 5);
+    *anchor = (int32_t)db_int(res, 0, DB_PATIENT_NCOLUMNS);
     int32_t first = w->has_first ? w->first_day : *anchor + w->first_offset;
     int32_t last = *anchor + w->last_offset;
     bool readable = first <= last && last - first < w->max_days; /* as the SQL decided */
     series_init(s, readable ? first : *anchor, readable ? (size_t)(last - first + 1) : 0);
-    read_days(res, 8, s);
+    read_days(res, DB_PATIENT_NCOLUMNS + 3, s); /* after the anchor, first and last */
     *owner = res;
     return DB_OK;
 }
