@@ -14,6 +14,7 @@
 #include "domain/timestamp.h"
 #include "log.h"
 #include "util/bgthread.h"
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 enum {
@@ -61,12 +62,11 @@ queue_push(struct event_queue *q, const struct audit_event *e)
     q->items[q->count++] = *e;
 }
 
+/* One field of a key, then a separator: "ab"+"c" must not hash as "a"+"bc". */
 static uint64_t
-hash_text(uint64_t h, const char *s)
+hash_field(uint64_t h, const char *s)
 {
-    for (; *s; s++) /* FNV-1a */
-        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
-    return (h ^ 0xff) * UINT64_C(1099511628211); /* a separator: "ab"+"c" != "a"+"bc" */
+    return hash_fnv1a(hash_fnv1a(h, s), "\x1f");
 }
 
 /* True when the same list view was recorded within the window (then it is not recorded
@@ -74,11 +74,11 @@ hash_text(uint64_t h, const char *s)
 static bool
 listed_recently(struct audit_writer *w, const struct audit_event *e, int64_t now)
 {
-    uint64_t key = UINT64_C(14695981039346656037);
-    key = hash_text(key, e->principal_id);
-    key = hash_text(key, e->patient_id);
-    key = hash_text(key, e->route);
-    key = hash_text(key, e->method);
+    uint64_t key = HASH_FNV1A_INIT;
+    key = hash_field(key, e->principal_id);
+    key = hash_field(key, e->patient_id);
+    key = hash_field(key, e->route);
+    key = hash_field(key, e->method);
     key = key * 31 + (uint64_t)e->status;
     struct listed *slot = &w->listed[key & (LISTED_SLOTS - 1)];
     if (slot->key == key && now < slot->until_us)

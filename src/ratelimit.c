@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 enum { STRIPES = 64, SLOTS = 256, PROBES = 8, KEY_MAX = 40 };
@@ -51,16 +52,6 @@ ratelimit_free(struct ratelimit *rl)
     for (int i = 0; i < STRIPES; i++)
         pthread_mutex_destroy(&rl->stripes[i].lock);
     free(rl);
-}
-
-/* FNV-1a: a spread for table placement, not a security property. */
-static uint32_t
-hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
-    return h;
 }
 
 static void
@@ -114,7 +105,7 @@ ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_us, int *retry
 {
     if (!rl)
         return true;
-    uint32_t h = hash(key);
+    uint32_t h = (uint32_t)hash_fnv1a(HASH_FNV1A_INIT, key);
     struct stripe *s = &rl->stripes[h % STRIPES];
     pthread_mutex_lock(&s->lock);
     struct bucket *b = find_bucket(rl, s, key, h, now_us);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 struct sqlstate_rule {
@@ -54,21 +55,12 @@ status_of_failure(struct db_conn *c, const PGresult *res, const char *what)
     return st;
 }
 
-static uint64_t
-text_hash(const char *s)
-{
-    uint64_t h = UINT64_C(14695981039346656037); /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
-    return h;
-}
-
 /* The index of sql among c's prepared statements, preparing it if there is room; -1 to
  * run it unprepared. Saves PostgreSQL parsing and planning it on every call. */
 static int
 prepared_index(struct db_conn *c, const char *sql, int n)
 {
-    uint64_t h = text_hash(sql);
+    uint64_t h = hash_fnv1a(HASH_FNV1A_INIT, sql);
     for (int i = 0; i < c->nprepared; i++) {
         if (c->prepared[i].sql == sql && c->prepared[i].hash == h)
             return i;
