@@ -16,14 +16,12 @@
 static void
 write_signals(struct jsonw *w, const char *csv)
 {
-    char name[64];
     jsonw_raw(w, "[");
     for (bool first = true; *csv; first = false) {
         size_t len = strcspn(csv, ",");
-        (void)snprintf(name, sizeof(name), "%.*s", (int)len, csv);
         if (!first)
             jsonw_raw(w, ",");
-        jsonw_string(w, name);
+        jsonw_stringn(w, csv, len);
         csv += len + (csv[len] == ',');
     }
     jsonw_raw(w, "]");

@@ -45,9 +45,16 @@ jsonw_raw(struct jsonw *w, const char *text)
 void
 jsonw_string(struct jsonw *w, const char *s)
 {
+    jsonw_stringn(w, s, strlen(s));
+}
+
+void
+jsonw_stringn(struct jsonw *w, const char *s, size_t n)
+{
     static const char hex[] = "0123456789abcdef";
+    const unsigned char *end = (const unsigned char *)s + n;
     append(w, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; p < end; p++) {
         if (*p == '"' || *p == '\\') {
             char esc[2] = {'\\', (char)*p};
             append(w, esc, 2);

@@ -17,6 +17,8 @@ void jsonw_init(struct jsonw *w, size_t hint);
 void jsonw_raw(struct jsonw *w, const char *text);
 /* Appends a JSON string: quotes and escapes s (valid UTF-8). */
 void jsonw_string(struct jsonw *w, const char *s);
+/* The same for the first n bytes of s (no NUL among them). */
+void jsonw_stringn(struct jsonw *w, const char *s, size_t n);
 void jsonw_int(struct jsonw *w, long long v);
 /* Appends v rounded to two decimals, written like jansson writes reals ("5.5", "90.0"). */
 void jsonw_fixed2(struct jsonw *w, double v);

@@ -88,6 +88,20 @@ test_strings_are_escaped_and_parse_back(void **state)
     free(text);
 }
 
+static void
+test_stringn_writes_only_the_prefix(void **state)
+{
+    (void)state;
+    struct jsonw w;
+    size_t len;
+    jsonw_init(&w, 4);
+    jsonw_stringn(&w, "a\"b,rest", 3);
+    char *text = jsonw_finish(&w, &len);
+    assert_string_equal(text, "\"a\\\"b\"");
+    assert_int_equal(len, 6);
+    free(text);
+}
+
 int
 main(void)
 {
@@ -95,6 +109,7 @@ main(void)
         cmocka_unit_test(test_fixed2_rounds_to_two_decimals_and_keeps_one),
         cmocka_unit_test(test_integers_at_the_extremes),
         cmocka_unit_test(test_strings_are_escaped_and_parse_back),
+        cmocka_unit_test(test_stringn_writes_only_the_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
