@@ -16,6 +16,11 @@ bool stats_median(const double *v, size_t n, double *out);
  * False when no such pair exists. */
 bool stats_theil_sen(const double *x, const double *y, size_t n, double *out);
 
+/* The median of v[0..n) (overwritten) found by first keeping only the values in
+ * [lo, hi], as Theil-Sen does with a bracket from a sample; false when the median lies
+ * outside it (or n is 0). Exposed for its unit tests. */
+bool stats_bracketed_median(double *v, size_t n, double lo, double hi, double *out);
+
 /* Spearman's rank correlation with average ranks for ties (Pearson's r of the ranks).
  * False when n < 2 or either series is constant. */
 bool stats_spearman(const double *x, const double *y, size_t n, double *out);

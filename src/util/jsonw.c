@@ -37,9 +37,9 @@ jsonw_init(struct jsonw *w, size_t hint)
 }
 
 void
-jsonw_raw(struct jsonw *w, const char *text)
+jsonw_rawn(struct jsonw *w, const char *text, size_t n)
 {
-    append(w, text, strlen(text));
+    append(w, text, n);
 }
 
 void
@@ -53,26 +53,29 @@ jsonw_stringn(struct jsonw *w, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *end = (const unsigned char *)s + n;
+    const unsigned char *run = (const unsigned char *)s; /* start of bytes not yet written */
     append(w, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; p < end; p++) {
-        if (*p == '"' || *p == '\\') {
-            char esc[2] = {'\\', (char)*p};
-            append(w, esc, 2);
-        } else if (*p < 0x20) {
+    for (const unsigned char *p = run; p < end; p++) {
+        if (*p != '"' && *p != '\\' && *p >= 0x20)
+            continue;
+        append(w, (const char *)run, (size_t)(p - run));
+        run = p + 1;
+        if (*p < 0x20) {
             char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
             append(w, esc, 6);
         } else {
-            append(w, (const char *)p, 1);
+            char esc[2] = {'\\', (char)*p};
+            append(w, esc, 2);
         }
     }
+    append(w, (const char *)run, (size_t)(end - run));
     append(w, "\"", 1);
 }
 
-/* Writes the digits of v (v >= 0) into the end of out; returns where they start. */
+/* Writes the digits of v (v >= 0) just before end; returns where they start. */
 static char *
 digits(char *end, unsigned long long v)
 {
-    *--end = '\0';
     do {
         *--end = (char)('0' + v % 10);
         v /= 10;
@@ -83,11 +86,11 @@ digits(char *end, unsigned long long v)
 void
 jsonw_int(struct jsonw *w, long long v)
 {
-    char buf[24];
+    char buf[24], *end = buf + sizeof(buf);
     if (v < 0)
         append(w, "-", 1);
-    jsonw_raw(
-        w, digits(buf + sizeof(buf), v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v));
+    char *start = digits(end, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
+    append(w, start, (size_t)(end - start));
 }
 
 void
@@ -103,10 +106,8 @@ jsonw_fixed2(struct jsonw *w, double v)
         cents = -cents;
     }
     jsonw_int(w, cents / 100);
-    char frac[4] = {'.', (char)('0' + cents % 100 / 10), (char)('0' + cents % 10), '\0'};
-    if (frac[2] == '0')
-        frac[2] = '\0'; /* "5.5", and "90.0" rather than "90.00" */
-    jsonw_raw(w, frac);
+    char frac[3] = {'.', (char)('0' + cents % 100 / 10), (char)('0' + cents % 10)};
+    append(w, frac, frac[2] == '0' ? 2 : 3); /* "5.5", and "90.0" rather than "90.00" */
 }
 
 void

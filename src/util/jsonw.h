@@ -5,6 +5,7 @@
 #define OIH_JSONW_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct jsonw {
     char *buf; /* new (malloc); handed over by jsonw_finish */
@@ -13,8 +14,15 @@ struct jsonw {
 
 /* Starts an empty document with room for about hint bytes. */
 void jsonw_init(struct jsonw *w, size_t hint);
-/* Appends text as is (structure: "{", "\"key\":", ","). */
-void jsonw_raw(struct jsonw *w, const char *text);
+/* Appends the first n bytes of text as is. */
+void jsonw_rawn(struct jsonw *w, const char *text, size_t n);
+/* Appends text as is (structure: "{", "\"key\":", ","). Inline, so the length of a
+ * literal is known when compiling. */
+static inline void
+jsonw_raw(struct jsonw *w, const char *text)
+{
+    jsonw_rawn(w, text, strlen(text));
+}
 /* Appends a JSON string: quotes and escapes s (valid UTF-8). */
 void jsonw_string(struct jsonw *w, const char *s);
 /* The same for the first n bytes of s (no NUL among them). */

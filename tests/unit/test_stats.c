@@ -7,6 +7,8 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "domain/series.h"
 #include "domain/stats.h"
@@ -62,6 +64,124 @@ test_theil_sen_needs_two_distinct_x(void **state)
     double x[] = {3, 3, 3}, y[] = {1, 2, 3}, s;
     assert_false(stats_theil_sen(x, y, 3, &s));
     assert_false(stats_theil_sen(x, y, 1, &s));
+}
+
+static int
+compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The definition, by sorting every slope: what the bracketed selection must equal. */
+static bool
+reference_theil_sen(const double *x, const double *y, size_t n, double *out)
+{
+    double *slopes = malloc((n * n / 2 + 1) * sizeof(*slopes));
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (x[j] != x[i])
+                slopes[m++] = (y[j] - y[i]) / (x[j] - x[i]);
+    qsort(slopes, m, sizeof(*slopes), compare_doubles);
+    if (m)
+        *out = m % 2 ? slopes[m / 2] : (slopes[m / 2 - 1] + slopes[m / 2]) / 2.0;
+    free(slopes);
+    return m > 0;
+}
+
+static uint32_t
+next_lcg(uint32_t *state)
+{
+    *state = *state * 1664525u + 1013904223u;
+    return *state >> 8;
+}
+
+/* Fills a series of one of several shapes: continuous noise, a trend, small integers
+ * (many tied slopes), a dose with one step near the middle (half the slopes 0), two
+ * clusters of slopes, repeated x values, one x apart from the rest (few pairs count). */
+static void
+fill_series(int shape, size_t n, uint32_t *rng, double *x, double *y)
+{
+    /* near the middle, half the slopes are 0: the median straddles 0 and the next */
+    size_t step = n / 2 - 1 + next_lcg(rng) % 3;
+    for (size_t i = 0; i < n; i++) {
+        double noise = (double)(next_lcg(rng) % 10000) / 1000.0;
+        x[i] = shape == 5 ? (double)(i / 3) : shape == 6 ? (double)(i + 1 == n) : (double)i;
+        switch (shape) {
+        case 0:
+            y[i] = noise;
+            break;
+        case 1:
+            y[i] = 0.05 * (double)i + noise / 4.0;
+            break;
+        case 2:
+            y[i] = (double)(next_lcg(rng) % 4);
+            break;
+        case 3:
+            y[i] = i < step ? 90.0 : 135.0;
+            break;
+        case 4:
+            y[i] = i % 2 ? 10.0 * (double)i : noise;
+            break;
+        default:
+            y[i] = noise + (double)(i % 3);
+            break;
+        }
+    }
+}
+
+static void
+test_theil_sen_equals_the_median_of_all_sorted_slopes(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {2, 3, 33, 34, 90, 91, 150, 365};
+    uint32_t rng = 12345;
+    double x[365], y[365];
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        for (int shape = 0; shape < 7; shape++) {
+            for (int round = 0; round < 12; round++) {
+                double got = -1.0, want = -2.0;
+                fill_series(shape, sizes[k], &rng, x, y);
+                bool has = reference_theil_sen(x, y, sizes[k], &want);
+                assert_int_equal(stats_theil_sen(x, y, sizes[k], &got), has);
+                if (has && got != want)
+                    fail_msg("n=%zu shape=%d round=%d: %.17g, not %.17g", sizes[k], shape, round,
+                             got, want);
+            }
+        }
+    }
+}
+
+static void
+test_bracketed_median_counts_ties_and_refuses_a_missed_bracket(void **state)
+{
+    (void)state;
+    double v[1000], m;
+    for (size_t i = 0; i < 1000; i++) /* 0..999 shuffled; the median is 499.5 */
+        v[i] = (double)(i * 7919 % 1000);
+    double work[1000];
+    memcpy(work, v, sizeof(v));
+    assert_true(stats_bracketed_median(work, 1000, 400.0, 600.0, &m)); /* narrows twice */
+    assert_float_equal(m, 499.5, 0.0);
+    memcpy(work, v, sizeof(v));
+    assert_false(stats_bracketed_median(work, 1000, 0.0, 450.0, &m)); /* median above */
+    memcpy(work, v, sizeof(v));
+    assert_false(stats_bracketed_median(work, 1000, 550.0, 900.0, &m)); /* below */
+    memcpy(work, v, sizeof(v));
+    assert_true(stats_bracketed_median(work, 1000, 499.0, 500.0, &m)); /* both at the edges */
+    assert_float_equal(m, 499.5, 0.0);
+    memcpy(work, v, sizeof(v));
+    assert_true(stats_bracketed_median(work, 1000, 499.0, 700.0, &m)); /* at lo, then inside */
+    assert_float_equal(m, 499.5, 0.0);
+    memcpy(work, v, sizeof(v));
+    assert_true(stats_bracketed_median(work, 1000, 10.0, 500.0, &m)); /* inside, then at hi */
+    assert_float_equal(m, 499.5, 0.0);
+    for (size_t i = 0; i < 1000; i++) /* 600 zeros (the median) among other values */
+        work[i] = i % 5 < 3 ? 0.0 : (double)i;
+    assert_true(stats_bracketed_median(work, 1000, 0.0, 0.0, &m));
+    assert_float_equal(m, 0.0, 0.0);
+    assert_false(stats_bracketed_median(work, 0, 0.0, 1.0, &m));
 }
 
 static void
@@ -174,6 +294,8 @@ main(void)
         cmocka_unit_test(test_theil_sen_is_median_of_pairwise_slopes),
         cmocka_unit_test(test_theil_sen_ignores_an_outlier),
         cmocka_unit_test(test_theil_sen_needs_two_distinct_x),
+        cmocka_unit_test(test_theil_sen_equals_the_median_of_all_sorted_slopes),
+        cmocka_unit_test(test_bracketed_median_counts_ties_and_refuses_a_missed_bracket),
         cmocka_unit_test(test_ranks_average_ties),
         cmocka_unit_test(test_spearman_perfect_and_inverse),
         cmocka_unit_test(test_spearman_with_ties_uses_average_ranks),

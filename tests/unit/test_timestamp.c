@@ -6,7 +6,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "domain/timestamp.h"
 
@@ -320,6 +322,23 @@ test_date_format_writes_iso_days(void **state)
 }
 
 static void
+test_date_format_agrees_with_gmtime_over_years_1_to_9999(void **state)
+{
+    (void)state;
+    char out[11], want[11];
+    /* 0001-01-01 to 9999-12-31, every 13th day (all months, leap days, century years) */
+    for (int32_t d = -719162; d <= 2932896; d += 13) {
+        time_t t = (time_t)d * 86400;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        (void)snprintf(want, sizeof(want), "%04u-%02u-%02u", (unsigned)(tm.tm_year + 1900) % 10000u,
+                       (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u);
+        date_format(d, out);
+        assert_string_equal(out, want);
+    }
+}
+
+static void
 test_date_round_trips_over_leap_years(void **state)
 {
     (void)state;
@@ -372,6 +391,7 @@ main(void)
         cmocka_unit_test(test_date_parse_rejects_days_that_do_not_exist),
         cmocka_unit_test(test_date_parse_rejects_malformed_text),
         cmocka_unit_test(test_date_format_writes_iso_days),
+        cmocka_unit_test(test_date_format_agrees_with_gmtime_over_years_1_to_9999),
         cmocka_unit_test(test_date_round_trips_over_leap_years),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
