@@ -114,10 +114,12 @@ at_least(double a, double b)
     return a >= b - 1e-9 * fmax(1.0, fabs(b));
 }
 
+/* Rounds to 2 decimals; + 0.0 turns a negative zero (a slope of -0.001) into 0, which
+ * would otherwise be written "-0.0". */
 static double
 round2(double x)
 {
-    return round(x * 100.0) / 100.0;
+    return round(x * 100.0) / 100.0 + 0.0;
 }
 
 static void

@@ -240,9 +240,10 @@ sample_slopes(const double *x, const double *y, size_t n, struct bracket *b)
     uint64_t state = UINT64_C(0x9e3779b97f4a7c15) ^ n;
     size_t k = 0;
     for (size_t tries = 0; k < BRACKET_SAMPLE && tries < 4 * BRACKET_SAMPLE; tries++) {
-        size_t i = next_random(&state) % n, j = next_random(&state) % n;
+        size_t a = next_random(&state) % n, z = next_random(&state) % n;
+        size_t i = a < z ? a : z, j = a < z ? z : a; /* as fill_slopes: a 0 must be +0 */
         if (x[i] != x[j])
-            sample[k++] = (y[j] - y[i]) / (x[j] - x[i]); /* the same slope either way round */
+            sample[k++] = (y[j] - y[i]) / (x[j] - x[i]);
     }
     if (k < BRACKET_SAMPLE)
         return false;

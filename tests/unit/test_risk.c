@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <string.h>
 
 #include "domain/risk.h"
@@ -178,6 +179,17 @@ test_pain_rising_slope_threshold(void **state)
     series_cleanup(&below);
     series_cleanup(&at);
     series_cleanup(&above);
+}
+
+static void
+test_a_slope_rounding_to_zero_is_not_negative_zero(void **state)
+{
+    (void)state;
+    struct series s = linear_pain(90, -0.0001); /* -0.0007 a week: 0 at two decimals */
+    struct risk_result r = evaluate(&s);
+    double slope = evidence(&r.signals[SIG_PAIN_RISING], "slope_per_week");
+    assert_true(slope == 0.0 && !signbit(slope));
+    series_cleanup(&s);
 }
 
 static void
@@ -674,6 +686,7 @@ main(void)
         cmocka_unit_test(test_gate_needs_4_pain_days_in_each_segment),
         cmocka_unit_test(test_safety_flags_are_computed_without_enough_data),
         cmocka_unit_test(test_pain_rising_slope_threshold),
+        cmocka_unit_test(test_a_slope_rounding_to_zero_is_not_negative_zero),
         cmocka_unit_test(test_pain_rising_median_threshold),
         cmocka_unit_test(test_falling_pain_is_not_rising),
         cmocka_unit_test(test_dose_escalation_at_both_thresholds),
