@@ -46,11 +46,12 @@ reply_batch(struct response *res, const struct batch_result *r, const void *item
                          (json_int_t)r->duplicates, "ids", ids));
 }
 
-/* Answers an insert: conflict, failure, batch summary, or the stored single entry. */
+/* Answers an insert: conflict, failure, batch summary, or the stored single entry (from
+ * the insert when it created it, else read back: a duplicate's stored created_at). */
 static void
 reply_stored(struct request *req, struct response *res, enum db_status st, bool pain,
              const char *patient_id, const void *items, size_t n, bool is_batch,
-             const struct batch_result *r)
+             const struct batch_result *r, struct entry_page *page)
 {
     size_t size = pain ? sizeof(struct pain_entry) : sizeof(struct dose_entry);
     if (st == DB_CONFLICT && r->conflict_index >= 0) {
@@ -65,17 +66,17 @@ reply_stored(struct request *req, struct response *res, enum db_status st, bool 
         reply_batch(res, r, items, n, size);
         return;
     }
-    struct entry_page page;
-    st = pain ? db_pain_fetch(req->db, patient_id, items, &page)
-              : db_dose_fetch(req->db, patient_id, items, &page);
-    if (st != DB_OK) {
-        reply_db_status(res, st == DB_NOT_FOUND ? DB_ERROR : st);
-        return;
+    if (page->count == 0) {
+        st = pain ? db_pain_fetch(req->db, patient_id, items, page)
+                  : db_dose_fetch(req->db, patient_id, items, page);
+        if (st != DB_OK) {
+            reply_db_status(res, st == DB_NOT_FOUND ? DB_ERROR : st);
+            return;
+        }
     }
-    json_t *body = pain ? render_pain(&page.pain[0].entry, page.pain[0].created_at)
-                        : render_dose(&page.dose[0]);
+    json_t *body = pain ? render_pain(&page->pain[0].entry, page->pain[0].created_at)
+                        : render_dose(&page->dose[0]);
     reply_json(res, r->created ? 201 : 200, body);
-    entry_page_cleanup(&page);
 }
 
 void
@@ -91,8 +92,11 @@ pain_create(struct request *req, struct response *res)
         reply_parse_failure(res, pr, &errs);
     } else {
         struct batch_result r;
-        enum db_status st = db_pain_insert(req->db, p.id, b.items, b.count, &r);
-        reply_stored(req, res, st, true, p.id, b.items, b.count, b.is_batch, &r);
+        struct entry_page page = {0};
+        enum db_status st =
+            db_pain_insert(req->db, p.id, b.items, b.count, &r, b.is_batch ? NULL : &page);
+        reply_stored(req, res, st, true, p.id, b.items, b.count, b.is_batch, &r, &page);
+        entry_page_cleanup(&page);
     }
     field_errors_cleanup(&errs);
     free(b.items);
@@ -111,8 +115,11 @@ dose_create(struct request *req, struct response *res)
         reply_parse_failure(res, pr, &errs);
     } else {
         struct batch_result r;
-        enum db_status st = db_dose_insert(req->db, p.id, b.items, b.count, &r);
-        reply_stored(req, res, st, false, p.id, b.items, b.count, b.is_batch, &r);
+        struct entry_page page = {0};
+        enum db_status st =
+            db_dose_insert(req->db, p.id, b.items, b.count, &r, b.is_batch ? NULL : &page);
+        reply_stored(req, res, st, false, p.id, b.items, b.count, b.is_batch, &r, &page);
+        entry_page_cleanup(&page);
     }
     field_errors_cleanup(&errs);
     free(b.items);

@@ -16,22 +16,36 @@
 
 struct batch_sql {
     const char *what;
-    const char *insert;  /* $1 patient, $2 jsonb; RETURNING one row per stored entry */
-    const char *changed; /* $1, $2; the index "i" of entries whose id holds other content */
+    const char *insert;     /* $1 patient, $2 jsonb; RETURNING one row per stored entry */
+    const char *insert_one; /* the same RETURNING the stored row (the *_COLUMNS below) */
+    const char *changed;    /* $1, $2; the index "i" of entries whose id holds other content */
 };
+
+/* What the reads select, and a single insert returns. */
+#define PAIN_COLUMNS                                                                               \
+    "id, oih_epoch_us(recorded_at), score, enjoyment, activity,"                                   \
+    " array_to_string(locations, ','), array_to_string(qualities, ','),"                           \
+    " array_to_string(evoked_by, ','), note, oih_epoch_us(created_at)"
+#define DOSE_COLUMNS                                                                               \
+    "id, oih_epoch_us(taken_at), medication, route, unit, dose, duration_hours, class, mme,"       \
+    " note, oih_epoch_us(created_at)"
 
 #define PAIN_RECORDSET                                                                             \
     "jsonb_to_recordset($2::jsonb) AS x(i int, id uuid, recorded_at timestamptz, score int2,"      \
     " enjoyment int2, activity int2, locations text[], qualities text[], evoked_by text[],"        \
     " note text)"
 
+#define PAIN_INSERT                                                                                \
+    "INSERT INTO pain_entries (patient_id, id, recorded_at, score, enjoyment, activity,"           \
+    " locations, qualities, evoked_by, note)"                                                      \
+    " SELECT $1::uuid, x.id, x.recorded_at, x.score, x.enjoyment, x.activity, x.locations,"        \
+    " x.qualities, x.evoked_by, x.note FROM " PAIN_RECORDSET " ORDER BY x.id"                      \
+    " ON CONFLICT (patient_id, id) DO NOTHING"
+
 static const struct batch_sql pain_sql = {
     "pain_insert",
-    "INSERT INTO pain_entries (patient_id, id, recorded_at, score, enjoyment, activity,"
-    " locations, qualities, evoked_by, note)"
-    " SELECT $1::uuid, x.id, x.recorded_at, x.score, x.enjoyment, x.activity, x.locations,"
-    " x.qualities, x.evoked_by, x.note FROM " PAIN_RECORDSET " ORDER BY x.id"
-    " ON CONFLICT (patient_id, id) DO NOTHING RETURNING 1",
+    PAIN_INSERT " RETURNING 1",
+    PAIN_INSERT " RETURNING " PAIN_COLUMNS,
     "SELECT x.i FROM " PAIN_RECORDSET
     " JOIN pain_entries e ON e.patient_id = $1::uuid AND e.id = x.id"
     " WHERE (e.recorded_at, e.score, e.enjoyment, e.activity, e.locations, e.qualities,"
@@ -44,13 +58,17 @@ static const struct batch_sql pain_sql = {
     " route text, unit text, dose float8, duration_hours float8, class text, mme float8,"          \
     " note text)"
 
+#define DOSE_INSERT                                                                                \
+    "INSERT INTO dose_entries (patient_id, id, taken_at, medication, route, unit, dose,"           \
+    " duration_hours, class, mme, note)"                                                           \
+    " SELECT $1::uuid, x.id, x.taken_at, x.medication, x.route, x.unit, x.dose,"                   \
+    " x.duration_hours, x.class, x.mme, x.note FROM " DOSE_RECORDSET " ORDER BY x.id"              \
+    " ON CONFLICT (patient_id, id) DO NOTHING"
+
 static const struct batch_sql dose_sql = {
     "dose_insert",
-    "INSERT INTO dose_entries (patient_id, id, taken_at, medication, route, unit, dose,"
-    " duration_hours, class, mme, note)"
-    " SELECT $1::uuid, x.id, x.taken_at, x.medication, x.route, x.unit, x.dose,"
-    " x.duration_hours, x.class, x.mme, x.note FROM " DOSE_RECORDSET " ORDER BY x.id"
-    " ON CONFLICT (patient_id, id) DO NOTHING RETURNING 1",
+    DOSE_INSERT " RETURNING 1",
+    DOSE_INSERT " RETURNING " DOSE_COLUMNS,
     /* class and mme derive from the other fields, so they are not compared */
     "SELECT x.i FROM " DOSE_RECORDSET
     " JOIN dose_entries e ON e.patient_id = $1::uuid AND e.id = x.id"
@@ -95,9 +113,14 @@ find_changed(struct db_conn *c, const struct batch_sql *sql, const char *const *
     return st;
 }
 
+static void fill_page(PGresult *res, bool pain, size_t limit, struct entry_page *page);
+
+/* With stored (single entries only): the entry as stored when it was created, from the
+ * insert's own RETURNING, which spares the caller a read. */
 static enum db_status
 insert_batch(struct db_conn *c, const struct batch_sql *sql, const char *patient_id,
-             const char *json, size_t n, const struct span *span, struct batch_result *out)
+             const char *json, size_t n, const struct span *span, struct batch_result *out,
+             struct entry_page *stored)
 {
     PGresult *res = NULL;
     const char *params[] = {patient_id, json};
@@ -105,17 +128,23 @@ insert_batch(struct db_conn *c, const struct batch_sql *sql, const char *patient
     out->conflict_index = -1;
     enum db_status st = db_begin(c);
     if (st == DB_OK)
-        st = db_query(c, sql->what, sql->insert, 2, params, &res);
+        st = db_query(c, sql->what, stored ? sql->insert_one : sql->insert, 2, params, &res);
     if (st == DB_OK) {
         out->created = (size_t)PQntuples(res);
         out->duplicates = n - out->created;
-        PQclear(res);
+        if (stored && out->created == 1)
+            fill_page(res, sql == &pain_sql, 1, stored); /* the page owns res */
+        else
+            PQclear(res);
         if (out->duplicates > 0)
             st = find_changed(c, sql, params, out);
     }
     if (st == DB_OK && out->created > 0)
         st = after_write(c, patient_id, span);
-    return db_end(c, st);
+    st = db_end(c, st);
+    if (st != DB_OK && stored)
+        entry_page_cleanup(stored);
+    return st;
 }
 
 /* --- serializing a batch ---
@@ -266,7 +295,7 @@ db_dose_rows_json(const struct dose_entry *entries, size_t n)
 
 enum db_status
 db_pain_insert(struct db_conn *c, const char *patient_id, const struct pain_entry *entries,
-               size_t n, struct batch_result *out)
+               size_t n, struct batch_result *out, struct entry_page *stored)
 {
     struct span span = {entries[0].recorded_at, entries[0].recorded_at};
     for (size_t i = 1; i < n; i++) {
@@ -274,7 +303,7 @@ db_pain_insert(struct db_conn *c, const char *patient_id, const struct pain_entr
         span.to = entries[i].recorded_at > span.to ? entries[i].recorded_at : span.to;
     }
     char *json = db_pain_rows_json(entries, n);
-    enum db_status st = insert_batch(c, &pain_sql, patient_id, json, n, &span, out);
+    enum db_status st = insert_batch(c, &pain_sql, patient_id, json, n, &span, out, stored);
     free(json);
     return st;
 }
@@ -288,7 +317,7 @@ dose_end(const struct dose_entry *e)
 
 enum db_status
 db_dose_insert(struct db_conn *c, const char *patient_id, const struct dose_entry *entries,
-               size_t n, struct batch_result *out)
+               size_t n, struct batch_result *out, struct entry_page *stored)
 {
     struct span span = {entries[0].taken_at, dose_end(&entries[0])};
     for (size_t i = 1; i < n; i++) {
@@ -296,20 +325,12 @@ db_dose_insert(struct db_conn *c, const char *patient_id, const struct dose_entr
         span.to = dose_end(&entries[i]) > span.to ? dose_end(&entries[i]) : span.to;
     }
     char *json = db_dose_rows_json(entries, n);
-    enum db_status st = insert_batch(c, &dose_sql, patient_id, json, n, &span, out);
+    enum db_status st = insert_batch(c, &dose_sql, patient_id, json, n, &span, out, stored);
     free(json);
     return st;
 }
 
 /* --- reading --- */
-
-#define PAIN_COLUMNS                                                                               \
-    "id, oih_epoch_us(recorded_at), score, enjoyment, activity,"                                   \
-    " array_to_string(locations, ','), array_to_string(qualities, ','),"                           \
-    " array_to_string(evoked_by, ','), note, oih_epoch_us(created_at)"
-#define DOSE_COLUMNS                                                                               \
-    "id, oih_epoch_us(taken_at), medication, route, unit, dose, duration_hours, class, mme,"       \
-    " note, oih_epoch_us(created_at)"
 
 /* $2/$3 from/to, $4/$5 cursor time and id, $6 limit + 1 */
 #define PAGE_FILTER(time)                                                                          \

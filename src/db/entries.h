@@ -53,11 +53,15 @@ struct entry_query {
 
 /* Inserts entries[0..n) for a patient in one transaction, committed before returning:
  * an id already stored with identical content counts as a duplicate; with other content
- * nothing is stored and DB_CONFLICT names the entry. DB_NOT_FOUND when the patient is gone. */
+ * nothing is stored and DB_CONFLICT names the entry. DB_NOT_FOUND when the patient is gone.
+ * stored, for a single entry (else NULL), must be zeroed: when the entry was created and
+ * committed it holds it as stored (caller cleans up); otherwise it stays empty. */
 enum db_status db_pain_insert(struct db_conn *c, const char *patient_id,
-                              const struct pain_entry *entries, size_t n, struct batch_result *out);
+                              const struct pain_entry *entries, size_t n, struct batch_result *out,
+                              struct entry_page *stored);
 enum db_status db_dose_insert(struct db_conn *c, const char *patient_id,
-                              const struct dose_entry *entries, size_t n, struct batch_result *out);
+                              const struct dose_entry *entries, size_t n, struct batch_result *out,
+                              struct entry_page *stored);
 
 /* The jsonb parameter of those inserts, written as text (pure; for the inserts and their
  * tests): entries[0..n) as an array of objects, each with its index "i". New string,
