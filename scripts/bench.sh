@@ -32,7 +32,7 @@
 #   BENCH_SCENARIOS ["trend risk cohort pain_one batch100 batch1000"]
 #   BENCH_NPATIENTS [2000], BENCH_NCOHORT [10000], BENCH_DAYS [365]
 #   BENCH_PGBENCH_FULL [0]       1: also run pgbench with every statement of the request
-#                                (token lookup, visibility check, re-read) as a second ceiling
+#                                (token lookup, visibility check) as a second ceiling
 #   BENCH_SOAK_TOLERANCE_KIB [1024]  RSS growth over the soak still counted as "no growth"
 #   BENCH_STRICT [0]             1: exit 3 when a target fails
 #   OIHWATCH_THREADS, OIHWATCH_DB_POOL, OIHWATCH_RISK_WORKER: passed to the service

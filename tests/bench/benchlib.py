@@ -15,7 +15,8 @@ Two variants are written per scenario:
         transaction: BEGIN, insert, the after-write statements, COMMIT; the series
         queries of trend and risk, including the local date; the cohort query). Left out:
         the bearer-token lookup, the patient visibility check, and anything a write runs
-        after its COMMIT (re-reading the stored entry for the response).
+        after its COMMIT (none since a single insert returns its row; a duplicate's
+        re-read).
   full  every statement of the request, in order (the database's share of the whole
         request; BENCH_PGBENCH_FULL=1 runs it too).
 """
@@ -492,7 +493,7 @@ def cmd_report(a):
         "count. pgbench runs the statements the "
         "service itself ran for one real request of the scenario, with the same parameters "
         "except a random patient and fresh entry ids; it leaves out the token lookup, the "
-        "patient visibility check and the re-read after a write (list below). Server VmRSS: "
+        "patient visibility check and anything after a write's COMMIT (list below). Server VmRSS: "
         "the highest sample during the run at %d connections." % (low, cohort_low, high))
     out("%d of %d checks passed." % (sum(checks), len(checks)))
     fl = foreign_load(raw, int(meta.get("cores", "2")))
@@ -567,7 +568,7 @@ def cmd_report(a):
     if "full" in variants:
         det.append("")
         det.append("#### pgbench with every statement of the request (token lookup, visibility "
-                   "check, re-read after a write included)")
+                   "check and anything after a write's COMMIT included)")
         det.append("")
         det.append("| scenario | conns | HTTP /s | pgbench full /s | HTTP/full | pgbench full p50 ms"
                    " | pgbench full p99 ms |")
