@@ -112,8 +112,9 @@ struct bracket {
     size_t below, at_lo, inside, at_hi;
 };
 
-/* A fixed pseudo-random sequence (xorshift64): the sample need not be unpredictable,
- * and a fixed one keeps every run alike. */
+/* A fixed pseudo-random sequence (xorshift64, from SAMPLE_SEED ^ the count sampled): the
+ * sample need not be unpredictable, and a fixed one keeps every run alike. */
+#define SAMPLE_SEED UINT64_C(0x9e3779b97f4a7c15)
 static uint64_t
 next_random(uint64_t *state)
 {
@@ -132,15 +133,31 @@ bracket_from_sample(double *sample, size_t r, size_t n, struct bracket *b)
     b->hi = select_kth(sample, BRACKET_SAMPLE, z < BRACKET_SAMPLE ? z : BRACKET_SAMPLE - 1);
 }
 
-/* Sets the counts of a pass from the number of values < lo, <= lo and <= hi, and of
- * those kept (strictly inside); ordered comparisons only, which compile branch-free. */
-static void
-bracket_counts(struct bracket *b, size_t lt_lo, size_t le_lo, size_t le_hi, size_t inside)
+/* A pass's running counts: values < lo, <= lo and <= hi, and those kept (strictly
+ * inside). Ordered comparisons only, which compile branch-free. */
+struct tally {
+    size_t lt_lo, le_lo, le_hi, kept;
+};
+
+/* Counts s against [lo, hi] and writes it to kept[t->kept], where only a value inside
+ * stays. The bounds come by value: kept could alias a bracket's fields. */
+static inline void
+tally_add(struct tally *t, double lo, double hi, double s, double *kept)
 {
-    b->below = lt_lo;
-    b->at_lo = le_lo - lt_lo;
-    b->inside = inside;
-    b->at_hi = b->lo == b->hi ? 0 : le_hi - le_lo - inside;
+    t->lt_lo += s < lo;
+    t->le_lo += s <= lo;
+    t->le_hi += s <= hi;
+    kept[t->kept] = s;
+    t->kept += (s > lo) & (s < hi);
+}
+
+static void
+bracket_counts(struct bracket *b, const struct tally *t)
+{
+    b->below = t->lt_lo;
+    b->at_lo = t->le_lo - t->lt_lo;
+    b->inside = t->kept;
+    b->at_hi = b->lo == b->hi ? 0 : t->le_hi - t->le_lo - t->kept;
 }
 
 /* Counts v[0..n) against the bracket and moves the values inside it to the front. */
@@ -148,16 +165,10 @@ static void
 bracket_pass(double *v, size_t n, struct bracket *b)
 {
     const double lo = b->lo, hi = b->hi;
-    size_t lt_lo = 0, le_lo = 0, le_hi = 0, k = 0;
-    for (size_t i = 0; i < n; i++) {
-        double s = v[i];
-        lt_lo += s < lo;
-        le_lo += s <= lo;
-        le_hi += s <= hi;
-        v[k] = s; /* k <= i: only values already read are overwritten */
-        k += (s > lo) & (s < hi);
-    }
-    bracket_counts(b, lt_lo, le_lo, le_hi, k);
+    struct tally t = {0};
+    for (size_t i = 0; i < n; i++)
+        tally_add(&t, lo, hi, v[i], v); /* t.kept <= i: overwrites only values already read */
+    bracket_counts(b, &t);
 }
 
 /* The value of rank r after a pass; false when it lies outside the bracket. */
@@ -208,7 +219,7 @@ middle_of(double *v, size_t n, size_t r1, size_t r2, double *out)
         return true;
     }
     double sample[BRACKET_SAMPLE];
-    uint64_t state = UINT64_C(0x9e3779b97f4a7c15) ^ n;
+    uint64_t state = SAMPLE_SEED ^ n;
     for (size_t i = 0; i < BRACKET_SAMPLE; i++)
         sample[i] = v[next_random(&state) % n];
     struct bracket b;
@@ -237,7 +248,7 @@ static bool
 sample_slopes(const double *x, const double *y, size_t n, struct bracket *b)
 {
     double sample[BRACKET_SAMPLE];
-    uint64_t state = UINT64_C(0x9e3779b97f4a7c15) ^ n;
+    uint64_t state = SAMPLE_SEED ^ n;
     size_t k = 0;
     for (size_t tries = 0; k < BRACKET_SAMPLE && tries < 4 * BRACKET_SAMPLE; tries++) {
         size_t a = next_random(&state) % n, z = next_random(&state) % n;
@@ -257,21 +268,17 @@ static size_t
 bracket_slopes(const double *x, const double *y, size_t n, struct bracket *b, double *kept)
 {
     const double lo = b->lo, hi = b->hi;
-    size_t m = 0, lt_lo = 0, le_lo = 0, le_hi = 0, k = 0;
+    struct tally t = {0};
+    size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         for (size_t j = i + 1; j < n; j++) {
             if (x[j] == x[i])
                 continue;
-            double s = (y[j] - y[i]) / (x[j] - x[i]);
+            tally_add(&t, lo, hi, (y[j] - y[i]) / (x[j] - x[i]), kept);
             m++;
-            lt_lo += s < lo;
-            le_lo += s <= lo;
-            le_hi += s <= hi;
-            kept[k] = s;
-            k += (s > lo) & (s < hi);
         }
     }
-    bracket_counts(b, lt_lo, le_lo, le_hi, k);
+    bracket_counts(b, &t);
     return m;
 }
 

@@ -1,5 +1,6 @@
-/* Timestamp text in and out. Calendar arithmetic is left to the C library (timegm and
- * gmtime_r): a parsed date is accepted only if it survives the round trip unchanged. */
+/* Timestamp text in and out. Parsing leaves calendar arithmetic to the C library (timegm
+ * and gmtime_r): a parsed date is accepted only if it survives the round trip unchanged.
+ * date_format, on the trend's hot path, does its own (civil_from_days). */
 #define _DEFAULT_SOURCE /* timegm */
 #include "domain/timestamp.h"
 
