@@ -22,10 +22,16 @@ static const char series_sql[] = "SELECT " DAY_COLUMNS " FROM patient_days d"
 /* The patient, if the caller may see them, and their days around an anchor date, in one
  * round trip: $1 patient, $2-$4 the caller (DB_VISIBLE_TO_CALLER), $5 anchor date or
  * NULL, $6 anchor moment or NULL (its local date), $7 first date or NULL, $8 first and $9
- * last offset from the anchor, $10 the longest window worth reading. At least one row when
- * the patient is visible (the day columns NULL when no day has data), none otherwise.
- * The window is computed once (MATERIALIZED), not per joined row: time zone conversions
- * per row cost more than the rest of the query. Rows come in any order (read_days). */
+ * last offset from the anchor, $10 the longest window worth reading. One patient row
+ * (patient, anchor, first and last; day columns NULL) when the patient is visible, none
+ * otherwise, and one row per day with data (patient columns NULL). The patient columns
+ * come once rather than on every day row, which halves the bytes (90 days: 15.9 → 8.5 KB
+ * as text) and spares PostgreSQL a uuid_out and two date_outs on every day row. The
+ * window is computed once (MATERIALIZED), not per joined row: time zone conversions per
+ * row cost more than the rest of the query. Rows come in any order (patient_row, read_days). */
+#define PATIENT_ROW_NULLS "NULL, NULL, NULL, NULL, NULL, NULL, NULL" /* w's 7 columns */
+#define DAY_NULLS                                                                                  \
+    "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
 static const char patient_series_sql[] =
     "WITH w AS MATERIALIZED (SELECT " DB_PATIENT_COLUMNS ", a.anchor - DATE '1970-01-01',"
     "  coalesce($7::date, a.anchor + $8::int) AS first, a.anchor + $9::int AS last"
@@ -33,8 +39,10 @@ static const char patient_series_sql[] =
     "   ($6::timestamptz AT TIME ZONE p.timezone)::date,"
     "   (now() AT TIME ZONE p.timezone)::date) AS anchor) a"
     "  WHERE p.id = $1::uuid AND " DB_VISIBLE_TO_CALLER ")"
-    " SELECT w.*, " DAY_COLUMNS " FROM w LEFT JOIN patient_days d ON d.patient_id = w.id"
-    "  AND d.day BETWEEN w.first AND w.last AND w.last - w.first < $10::int";
+    " SELECT w.*, " DAY_NULLS " FROM w"
+    " UNION ALL SELECT " PATIENT_ROW_NULLS ", " DAY_COLUMNS " FROM w JOIN patient_days d"
+    "  ON d.patient_id = w.id AND d.day BETWEEN w.first AND w.last"
+    "  AND w.last - w.first < $10::int";
 
 /* Reads the day columns of row r, starting at column c0 (the day itself). */
 static void
@@ -67,6 +75,17 @@ read_days(const PGresult *res, int c0, struct series *s)
         if (i >= 0)
             read_day(res, r, c0, &s->days[i]);
     }
+}
+
+/* The row holding the patient (its id not NULL), or -1 when there is none. */
+static int
+patient_row(const PGresult *res)
+{
+    for (int r = 0; r < PQntuples(res); r++) {
+        if (!PQgetisnull(res, r, 0))
+            return r;
+    }
+    return -1;
 }
 
 enum db_status
@@ -117,14 +136,15 @@ db_patient_series_load(struct db_conn *c, const struct principal *who, const cha
     PGresult *res = NULL;
     *owner = NULL;
     enum db_status st = db_query(c, "patient_series", patient_series_sql, 10, params, &res);
-    if (st == DB_OK && PQntuples(res) == 0)
+    int row = st == DB_OK ? patient_row(res) : -1;
+    if (st == DB_OK && row < 0)
         st = DB_NOT_FOUND;
     if (st != DB_OK) {
         PQclear(res);
         return st;
     }
-    db_read_patient(res, 0, p);
-    *anchor = (int32_t)db_int(res, 0, DB_PATIENT_NCOLUMNS);
+    db_read_patient(res, row, p);
+    *anchor = (int32_t)db_int(res, row, DB_PATIENT_NCOLUMNS);
     int32_t first = w->has_first ? w->first_day : *anchor + w->first_offset;
     int32_t last = *anchor + w->last_offset;
     bool readable = first <= last && last - first < w->max_days; /* as the SQL decided */
