@@ -16,7 +16,8 @@ static struct db_conn *
 connect_or_complain(const struct config *cfg)
 {
     char err[256];
-    struct db_conn *c = db_connect(cfg->database_url, cfg->db_connect_timeout_s, err, sizeof(err));
+    struct db_conn *c =
+        db_connect(cfg->database_url, cfg->db_connect_timeout_s, false, err, sizeof(err));
     if (!c)
         (void)fprintf(stderr, "oihwatch: cannot connect to the database: %s\n", err);
     return c;

@@ -43,7 +43,7 @@ connect_with_retry(const struct config *cfg)
     char err[256];
     for (int waited = 0;; waited++) {
         struct db_conn *c =
-            db_connect(cfg->database_url, cfg->db_connect_timeout_s, err, sizeof(err));
+            db_connect(cfg->database_url, cfg->db_connect_timeout_s, false, err, sizeof(err));
         if (c || waited >= STARTUP_DB_WAIT_S)
             return c;
         if (waited % 5 == 0)

@@ -79,7 +79,8 @@ ensure_connection(struct risk_worker *w)
 {
     char err[256];
     if (!w->db)
-        w->db = db_connect(w->cfg->database_url, w->cfg->db_connect_timeout_s, err, sizeof(err));
+        w->db = db_connect(w->cfg->database_url, w->cfg->db_connect_timeout_s,
+                           w->cfg->prepared_statements, err, sizeof(err));
     return w->db != NULL;
 }
 

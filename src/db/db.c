@@ -191,7 +191,7 @@ copy_error(PGconn *pg, char *err, size_t errsize)
 }
 
 struct db_conn *
-db_connect(const char *url, int connect_timeout_s, char *err, size_t errsize)
+db_connect(const char *url, int connect_timeout_s, bool prepare, char *err, size_t errsize)
 {
     PGconn *pg = db_open(url, connect_timeout_s);
     if (PQstatus(pg) != CONNECTION_OK) {
@@ -202,6 +202,7 @@ db_connect(const char *url, int connect_timeout_s, char *err, size_t errsize)
     struct db_conn *c = xcalloc(1, sizeof(*c));
     c->pg = pg;
     c->slot = -1;
+    c->prepare = prepare;
     return c;
 }
 

@@ -41,9 +41,11 @@ struct db_pool_stats {
 /* A snapshot of the pool's counters. Thread-safe. */
 void db_pool_stats(struct db_pool *pool, struct db_pool_stats *out);
 
-/* A single connection outside any pool, for command-line tools; NULL on failure, with a
- * one-line reason (no password) in err. */
-struct db_conn *db_connect(const char *url, int connect_timeout_s, char *err, size_t errsize);
+/* A single connection outside any pool, for command-line tools and the background
+ * writers; NULL on failure, with a one-line reason (no password) in err. With prepare,
+ * statements are prepared on first use for the session, as the pool's are. */
+struct db_conn *db_connect(const char *url, int connect_timeout_s, bool prepare, char *err,
+                           size_t errsize);
 void db_disconnect(struct db_conn *c);
 
 enum db_status db_begin(struct db_conn *c);

@@ -142,7 +142,7 @@ test_risk_worker_recomputes_and_stops(void **state)
     (void)state;
     struct config cfg = load_config();
     char err[256], id[37];
-    struct db_conn *c = db_connect(cfg.database_url, 3, err, sizeof(err));
+    struct db_conn *c = db_connect(cfg.database_url, 3, false, err, sizeof(err));
     assert_non_null(c);
     make_patient(c, id);
     struct risk_worker *w = risk_worker_start(&cfg);
@@ -188,7 +188,7 @@ test_audit_writer_keeps_every_event_from_many_threads(void **state)
     struct config cfg = load_config();
     char err[256];
     struct audit_run run;
-    struct db_conn *c = db_connect(cfg.database_url, 3, err, sizeof(err));
+    struct db_conn *c = db_connect(cfg.database_url, 3, false, err, sizeof(err));
     assert_non_null(c);
     make_patient(c, run.patient);
     run.w = audit_writer_start(&cfg);
