@@ -136,6 +136,29 @@ count_rows(struct db_conn *c, const char *sql, const char *id)
     return n;
 }
 
+/* The statements a connection outside the pool has prepared in its session. */
+static long
+prepared_statements(bool prepare)
+{
+    struct config cfg = load_config();
+    char err[256];
+    struct db_conn *c = db_connect(cfg.database_url, 3, prepare, err, sizeof(err));
+    assert_non_null(c);
+    long n = count_rows(c, "SELECT count(*) FROM pg_prepared_statements WHERE $1 = $1", "x");
+    db_disconnect(c);
+    return n;
+}
+
+/* The audit writer and the risk worker connect with the pool's setting: with it on, a
+ * statement is planned once per session, not on every call. */
+static void
+test_a_connection_outside_the_pool_prepares_only_when_asked(void **state)
+{
+    (void)state;
+    assert_int_equal(prepared_statements(true), 1); /* the counting query itself */
+    assert_int_equal(prepared_statements(false), 0);
+}
+
 static void
 test_risk_worker_recomputes_and_stops(void **state)
 {
@@ -246,6 +269,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pool_shared_by_more_threads_than_connections),
         cmocka_unit_test(test_pool_fails_fast_while_the_database_is_down),
+        cmocka_unit_test(test_a_connection_outside_the_pool_prepares_only_when_asked),
         cmocka_unit_test(test_risk_worker_recomputes_and_stops),
         cmocka_unit_test(test_audit_writer_keeps_every_event_from_many_threads),
         cmocka_unit_test(test_rate_limiter_and_metrics_under_threads),
