@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -438,6 +439,56 @@ upload_expired(const struct server *srv, const struct request_ctx *ctx)
     return monotonic_ms() - ctx->started_ms > srv->app->cfg.conn_timeout_s * 1000LL;
 }
 
+/* libmicrohttpd 0.9.75 parses a URL's query parameters into the connection's pool before
+ * any handler runs, and when they outgrow it the connection hangs without an answer until
+ * OIHWATCH_CONN_TIMEOUT (2,000 parameters in an 8 KB URL are enough at 128 KiB). No route
+ * takes more than a handful, so a URL with more than QUERY_PARAMS_MAX is refused here,
+ * while it is still only text: the URI-log callback runs before that parsing. Nothing has
+ * been sent on the socket yet, so a plain-text 414 can go out ahead of libmicrohttpd
+ * (not under TLS, where the socket carries records: there the client only sees the
+ * close), and shutting the socket down makes libmicrohttpd drop the connection at once.
+ * The callback's result becomes the request's context: REFUSED tells on_request that the
+ * request was answered, should the parameters have fit. */
+#define QUERY_PARAMS_MAX 256
+static struct request_ctx refused_marker;
+#define REFUSED (&refused_marker)
+#define STRINGIFY(x) #x
+#define STR(x) STRINGIFY(x)
+
+static size_t
+query_params(const char *uri)
+{
+    const char *q = strchr(uri, '?');
+    size_t n = 0;
+    for (; q; q = strchr(q + 1, '&'))
+        n++;
+    return n;
+}
+
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    const struct server *srv = cls;
+    if (query_params(uri) <= QUERY_PARAMS_MAX)
+        return NULL;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!info)
+        return NULL; /* cannot happen for a live connection; libmicrohttpd then decides */
+    static const char body[] = "{\"type\":\"urn:oihwatch:problem:uri-too-long\",\"title\":"
+                               "\"URI too long\",\"status\":414,\"detail\":\"The URL has more "
+                               "than " STR(QUERY_PARAMS_MAX) " query parameters.\"}";
+    char refusal[512];
+    int len = snprintf(refusal, sizeof(refusal),
+                       "HTTP/1.1 414 URI Too Long\r\nConnection: close\r\n"
+                       "Content-Type: application/problem+json\r\nContent-Length: %zu\r\n\r\n%s",
+                       sizeof(body) - 1, body);
+    if (!srv->tls_cert && len > 0 && (size_t)len < sizeof(refusal))
+        (void)send(info->connect_fd, refusal, (size_t)len, MSG_NOSIGNAL);
+    (void)shutdown(info->connect_fd, SHUT_RDWR);
+    return REFUSED;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
            const char *version, const char *upload_data, size_t *upload_size, void **req_cls)
@@ -445,6 +496,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     struct server *srv = cls;
     struct request_ctx *ctx = *req_cls;
     (void)version;
+    if (ctx == REFUSED)
+        return MHD_NO;
     if (!ctx)
         return start_request(srv, conn, url, method, req_cls);
     if (ctx->resumed) { /* the repeated first call of an upload the gate let in */
@@ -474,8 +527,10 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     struct request_ctx *ctx = *req_cls;
     (void)conn;
     (void)toe;
-    if (!ctx)
+    if (!ctx || ctx == REFUSED) {
+        *req_cls = NULL;
         return;
+    }
     if (ctx->working)
         atomic_fetch_sub(&srv->working, 1);
     free(ctx->body);
@@ -556,8 +611,9 @@ start_daemon(struct server *srv, const struct sockaddr *addr, bool ipv6)
         {MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL},
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, srv},
     };
-    size_t n = 9; /* the optional ones follow; the zeroed rest is MHD_OPTION_END */
+    size_t n = 10; /* the optional ones follow; the zeroed rest is MHD_OPTION_END */
     if (tls) {
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
