@@ -15,11 +15,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "app.h"
 #include "http/dispatch.h"
+#include "http/reply.h"
 #include "domain/timestamp.h"
 #include "log.h"
 #include "util/xalloc.h"
@@ -449,11 +451,9 @@ upload_expired(const struct server *srv, const struct request_ctx *ctx)
  * close), and shutting the socket down makes libmicrohttpd drop the connection at once.
  * The callback's result becomes the request's context: REFUSED tells on_request that the
  * request was answered, should the parameters have fit. */
-#define QUERY_PARAMS_MAX 256
+enum { QUERY_PARAMS_MAX = 256 };
 static struct request_ctx refused_marker;
 #define REFUSED (&refused_marker)
-#define STRINGIFY(x) #x
-#define STR(x) STRINGIFY(x)
 
 static size_t
 query_params(const char *uri)
@@ -463,6 +463,26 @@ query_params(const char *uri)
     for (; q; q = strchr(q + 1, '&'))
         n++;
     return n;
+}
+
+/* Writes the 414 problem document, made by reply_problem as every other one, to fd. */
+static void
+send_refusal(int fd)
+{
+    char detail[64], head[160];
+    (void)snprintf(detail, sizeof(detail), "The URL has more than %d query parameters.",
+                   QUERY_PARAMS_MAX);
+    struct response res = {0};
+    reply_problem(&res, 414, detail);
+    int n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 414 URI Too Long\r\nConnection: close\r\nContent-Type: %s\r\n"
+                     "Content-Length: %zu\r\n\r\n",
+                     res.content_type, res.length);
+    struct iovec iov[] = {{head, (size_t)n}, {res.body, res.length}};
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+    if (n > 0 && (size_t)n < sizeof(head))
+        (void)sendmsg(fd, &msg, MSG_NOSIGNAL);
+    free(res.body);
 }
 
 static void *
@@ -475,16 +495,8 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     if (!info)
         return NULL; /* cannot happen for a live connection; libmicrohttpd then decides */
-    static const char body[] = "{\"type\":\"urn:oihwatch:problem:uri-too-long\",\"title\":"
-                               "\"URI too long\",\"status\":414,\"detail\":\"The URL has more "
-                               "than " STR(QUERY_PARAMS_MAX) " query parameters.\"}";
-    char refusal[512];
-    int len = snprintf(refusal, sizeof(refusal),
-                       "HTTP/1.1 414 URI Too Long\r\nConnection: close\r\n"
-                       "Content-Type: application/problem+json\r\nContent-Length: %zu\r\n\r\n%s",
-                       sizeof(body) - 1, body);
-    if (!srv->tls_cert && len > 0 && (size_t)len < sizeof(refusal))
-        (void)send(info->connect_fd, refusal, (size_t)len, MSG_NOSIGNAL);
+    if (!srv->tls_cert)
+        send_refusal(info->connect_fd);
     (void)shutdown(info->connect_fd, SHUT_RDWR);
     return REFUSED;
 }
