@@ -15,6 +15,7 @@
 #include "util/xalloc.h"
 
 struct batch_sql {
+    bool pain; /* else dose: which rows insert_one returns */
     const char *what;
     const char *insert;     /* $1 patient, $2 jsonb; RETURNING one row per stored entry */
     const char *insert_one; /* the same RETURNING the stored row (the *_COLUMNS below) */
@@ -43,6 +44,7 @@ struct batch_sql {
     " ON CONFLICT (patient_id, id) DO NOTHING"
 
 static const struct batch_sql pain_sql = {
+    true,
     "pain_insert",
     PAIN_INSERT " RETURNING 1",
     PAIN_INSERT " RETURNING " PAIN_COLUMNS,
@@ -66,6 +68,7 @@ static const struct batch_sql pain_sql = {
     " ON CONFLICT (patient_id, id) DO NOTHING"
 
 static const struct batch_sql dose_sql = {
+    false,
     "dose_insert",
     DOSE_INSERT " RETURNING 1",
     DOSE_INSERT " RETURNING " DOSE_COLUMNS,
@@ -133,7 +136,7 @@ insert_batch(struct db_conn *c, const struct batch_sql *sql, const char *patient
         out->created = (size_t)PQntuples(res);
         out->duplicates = n - out->created;
         if (stored && out->created == 1)
-            fill_page(res, sql == &pain_sql, 1, stored); /* the page owns res */
+            fill_page(res, sql->pain, 1, stored); /* the page owns res */
         else
             PQclear(res);
         if (out->duplicates > 0)
